@@ -1,0 +1,204 @@
+"""SQL sufficient statistics per cell, in one pass per question with GROUPING SETS.
+
+A cell is (what, breakdown, group). The overall cell has breakdown ``None``. Every query returns a
+few rows per group; the stats layer finishes the estimates from them in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+
+from .ingest import quote_ident
+from .spec import Breakdown, Study
+
+NOT_STATED = "Not stated"
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Sufficient statistics of a 0/1 or numeric variable in one cell."""
+
+    n: int  # unweighted base
+    sw: float  # Σw
+    sw2: float  # Σw²
+    swy: float = 0.0  # Σw·y
+    swy2: float = 0.0  # Σw·y²
+    ny: int = 0  # unweighted count with y = 1 (proportions)
+
+
+CellKey = tuple[str | None, str | None]  # (breakdown id, group label); (None, None) is overall
+
+
+class _Grouped:
+    """Builds a GROUPING SETS query over one source with its breakdown columns."""
+
+    def __init__(self, study: Study, source: str, breakdowns: Iterable[Breakdown] | None = None):
+        self.study = study
+        self.source = source
+        avail = {q.id for q in study.questions_of(source)}
+        self.breakdowns = [b for b in (study.breakdowns if breakdowns is None else breakdowns)
+                           if b.question in avail]
+        src = study.source(source)
+        self.weight = f"CAST({quote_ident(src.weight)} AS DOUBLE)" if src.weight else "1.0::DOUBLE"
+
+    def breakdown_columns(self) -> tuple[str, list[object]]:
+        parts, params = [], []
+        for k, b in enumerate(self.breakdowns):
+            col = f"CAST({quote_ident(b.question)} AS VARCHAR)"
+            whens = []
+            for g in b.groups:
+                whens.append("WHEN list_contains(?, " + col + ") THEN ?")
+                params += [list(g.codes), g.label]
+            parts.append(f"CASE {' '.join(whens)} ELSE ? END AS b{k}")
+            params.append(NOT_STATED)
+        return (", ".join(parts) + ", ") if parts else "", params
+
+    def run(self, con: duckdb.DuckDBPyConnection, inner_select: str, inner_params: list[object],
+            aggs: str, agg_params: list[object], where: str = "TRUE",
+            where_params: list[object] | None = None,
+            extra: tuple[str, ...] = ()) -> list[tuple[CellKey, tuple[object, ...], tuple]]:
+        """Rows of (cell key, extra group values, aggregates)."""
+        bcols, bparams = self.breakdown_columns()
+        bnames = [f"b{k}" for k in range(len(self.breakdowns))]
+        ex = list(extra)
+        sets = ["(" + ", ".join(ex) + ")"] + ["(" + ", ".join([b, *ex]) + ")" for b in bnames]
+        grouping = "".join(f"GROUPING({b}) AS g{b}, " for b in bnames)
+        select_b = "".join(f"{b}, " for b in bnames)
+        select_x = "".join(f"{x}, " for x in ex)
+        sql = (f"SELECT {grouping}{select_b}{select_x}{aggs} FROM "
+               f"(SELECT {bcols}{self.weight} AS w, {inner_select} "
+               f"FROM {quote_ident(self.source)} WHERE {where}) "
+               f"GROUP BY GROUPING SETS ({', '.join(sets)}) "
+               f"ORDER BY ALL")
+        rows = con.execute(sql, [*agg_params, *bparams, *inner_params, *(where_params or [])]
+                           ).fetchall()
+        out = []
+        nb = len(bnames)
+        for r in rows:
+            flags, vals = r[:nb], r[nb:2 * nb]
+            key: CellKey = (None, None)
+            for k in range(nb):
+                if flags[k] == 0:
+                    key = (self.breakdowns[k].id, vals[k])
+            out.append((key, tuple(r[2 * nb:2 * nb + len(ex)]), tuple(r[2 * nb + len(ex):])))
+        return out
+
+
+def indicator_moments(con: duckdb.DuckDBPyConnection, study: Study
+                      ) -> dict[str, dict[CellKey, Moments]]:
+    """Per indicator and cell: n, n with the outcome, Σw, Σw², Σw·y. One query for all."""
+    g = _Grouped(study, study.survey.id)
+    inner, iparams, aggs = [], [], []
+    for k, ind in enumerate(study.indicators):
+        col = f"CAST({quote_ident(ind.question)} AS VARCHAR)"
+        inner.append(f"coalesce(list_contains(?, {col}), false) AS base{k}, "
+                     f"coalesce(list_contains(?, {col}), false) AS num{k}")
+        iparams += [list(ind.base), list(ind.numerator)]
+        aggs.append(f"count(*) FILTER (WHERE base{k}), count(*) FILTER (WHERE base{k} AND num{k}), "
+                    f"coalesce(sum(w) FILTER (WHERE base{k}), 0), "
+                    f"coalesce(sum(w * w) FILTER (WHERE base{k}), 0), "
+                    f"coalesce(sum(w) FILTER (WHERE base{k} AND num{k}), 0)")
+    rows = g.run(con, ", ".join(inner), iparams, ", ".join(aggs), [])
+    out: dict[str, dict[CellKey, Moments]] = {i.id: {} for i in study.indicators}
+    for key, _, a in rows:
+        for k, ind in enumerate(study.indicators):
+            n, ny, sw, sw2, swy = a[5 * k:5 * k + 5]
+            out[ind.id][key] = Moments(n=n, sw=sw, sw2=sw2, swy=swy, swy2=swy, ny=ny)
+    return out
+
+
+def code_counts(con: duckdb.DuckDBPyConnection, study: Study, qid: str
+                ) -> dict[CellKey, dict[str, Moments]]:
+    """Per cell and code of a single/likert/number question: n, Σw, Σw²."""
+    q = study.question(qid)
+    g = _Grouped(study, study.survey.id)
+    col = f"CAST({quote_ident(qid)} AS VARCHAR)"
+    rows = g.run(con, f"{col} AS code", [], "count(*), sum(w), sum(w * w)", [],
+                 where=f"{quote_ident(qid)} IS NOT NULL", extra=("code",))
+    out: dict[CellKey, dict[str, Moments]] = {}
+    for key, (code,), (n, sw, sw2) in rows:
+        out.setdefault(key, {})[_canon(code, q.type)] = Moments(n=n, sw=sw, sw2=sw2)
+    return out
+
+
+def _canon(code: str, qtype: str) -> str:
+    if qtype == "number" and code.endswith(".0"):
+        return code[:-2]
+    return code
+
+
+def option_counts(con: duckdb.DuckDBPyConnection, study: Study, qid: str
+                  ) -> tuple[dict[CellKey, Moments], dict[CellKey, dict[str, Moments]]]:
+    """A multiple-choice question: the respondent base per cell, and per option the number
+    (and weight) of respondents choosing it. The base is respondents who gave at least one
+    valid (non-missing) answer, not answers."""
+    q = study.question(qid)
+    g = _Grouped(study, study.survey.id)
+    col = quote_ident(qid)
+    valid = [c.value for c in q.valid_codes]
+    answered = f"{col} IS NOT NULL AND len(list_filter({col}, lambda x: list_contains(?, x))) > 0"
+    bases = {key: Moments(n=n, sw=sw, sw2=sw2)
+             for key, _, (n, sw, sw2) in g.run(con, "1 AS one", [], "count(*), sum(w), sum(w * w)",
+                                               [], where=answered, where_params=[valid])}
+    opts: dict[CellKey, dict[str, Moments]] = {}
+    rows = g.run(con, f"unnest(list_filter({col}, lambda x: list_contains(?, x))) AS option",
+                 [valid], "count(*), sum(w), sum(w * w)", [], where=answered,
+                 where_params=[valid], extra=("option",))
+    for key, (option,), (n, sw, sw2) in rows:
+        opts.setdefault(key, {})[option] = Moments(n=n, sw=sw, sw2=sw2)
+    return bases, opts
+
+
+def number_moments(con: duckdb.DuckDBPyConnection, study: Study, qid: str
+                   ) -> dict[CellKey, Moments]:
+    """Per cell of a number question: n, Σw, Σw², Σw·y, Σw·y²."""
+    g = _Grouped(study, study.survey.id)
+    col = quote_ident(qid)
+    rows = g.run(con, f"{col} AS y", [], "count(*), sum(w), sum(w * w), sum(w * y), "
+                 "sum(w * y * y)", [], where=f"{col} IS NOT NULL")
+    return {key: Moments(n=a[0], sw=a[1], sw2=a[2], swy=a[3], swy2=a[4]) for key, _, a in rows}
+
+
+@dataclass(frozen=True)
+class ThemeCount:
+    interviewees: int
+    organisations: int
+
+
+def theme_counts(con: duckdb.DuckDBPyConnection, study: Study
+                 ) -> tuple[dict[CellKey, ThemeCount], dict[CellKey, dict[str, ThemeCount]]]:
+    """Interviews: per role group (the ``by`` breakdown), how many interviewees and how many
+    organisations raised each theme, with the bases. Counts, not percentages."""
+    iv = study.interviews
+    assert iv is not None
+    g = _Grouped(study, iv.source, [study.breakdown(iv.by)])
+    org = quote_ident(iv.organisation)
+    themes = quote_ident(iv.themes)
+    bases = {key: ThemeCount(a[0], a[1]) for key, _, a in
+             g.run(con, f"{org} AS org", [], "count(*), count(DISTINCT org)", [])}
+    rows = g.run(con, f"{org} AS org, unnest({themes}) AS theme", [],
+                 "count(*), count(DISTINCT org)", [], where=f"{themes} IS NOT NULL",
+                 extra=("theme",))
+    counts: dict[CellKey, dict[str, ThemeCount]] = {}
+    for key, (theme,), (n, orgs) in rows:
+        counts.setdefault(key, {})[theme] = ThemeCount(n, orgs)
+    return bases, counts
+
+
+def quotes(con: duckdb.DuckDBPyConnection, study: Study) -> list[tuple[str, tuple[str, ...]]]:
+    """Quotes with their attribution (breakdown group labels only, never the organisation)."""
+    iv = study.interviews
+    if iv is None or iv.quote is None:
+        return []
+    bds = [study.breakdown(b) for b in iv.attribution]
+    g = _Grouped(study, iv.source, bds)
+    bcols, bparams = g.breakdown_columns()
+    q = quote_ident(iv.quote)
+    order = ", ".join([f"b{k}" for k in range(len(bds))] + ["quote"])
+    sql = (f"SELECT {bcols}{q} AS quote FROM {quote_ident(iv.source)} "
+           f"WHERE {q} IS NOT NULL AND trim({q}) <> '' ORDER BY {order}")
+    rows = con.execute(sql, bparams).fetchall()
+    return [(r[-1], tuple(r[:-1])) for r in rows]

@@ -1,0 +1,125 @@
+"""The command line. Each command parses its arguments and calls one function."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+STUDY = click.argument("study_dir", type=click.Path(path_type=Path, file_okay=False))
+
+
+@click.group()
+@click.version_option(__version__, prog_name="rocsreport")
+def main() -> None:
+    """Turn survey responses into a research-grade benchmark report: a static site and a PDF.
+
+    \b
+    Example:
+        rocsreport build surveys/beyond-measurement --out site
+    """
+
+
+@main.command()
+@STUDY
+def validate(study_dir: Path) -> None:
+    """Check study.yaml and every data value, and list every problem.
+
+    Exits with status 1 if there is any problem.
+
+    \b
+    Example:
+        rocsreport validate surveys/beyond-measurement
+    """
+    from .errors import RocsError
+    from .pipeline import validate as run
+
+    v = run(study_dir)
+    for s in v.loads:
+        click.echo(f"{s.source} ({s.file}): {s.rows} rows, {s.loaded} valid, {s.rejected} with "
+                   "problems")
+    for note in v.notes:
+        click.echo(f"note: {note}")
+    for p in v.problems:
+        click.echo(f"problem: {p}")
+    if v.problems:
+        raise RocsError(f"{len(v.problems)} problem(s) in the data of {study_dir}")
+    click.echo(f"{study_dir}: study.yaml and data are valid")
+
+
+@main.command()
+@STUDY
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
+              help="Database file. Default: STUDY_DIR/.rocsreport/study.duckdb")
+@click.option("--force", is_flag=True, help="Reload even if nothing changed.")
+def load(study_dir: Path, db: Path | None, force: bool) -> None:
+    """Load the study's data files into a DuckDB database file.
+
+    Values outside the codebook and duplicate ids go to the rejects table; nothing is dropped.
+
+    \b
+    Example:
+        rocsreport load surveys/beyond-measurement --db /tmp/study.duckdb
+    """
+    from .pipeline import load as run
+
+    _, result = run(study_dir, db, force)
+    for line in result.summary_lines():
+        click.echo(line)
+    click.echo(f"{'unchanged, not reloaded: ' if result.reused else 'wrote '}{result.db}")
+
+
+@main.command()
+@STUDY
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
+              show_default=True, help="Folder for the static site.")
+@click.option("--pdf", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the PDF. Default: OUT/report.pdf")
+@click.option("--no-pdf", is_flag=True, help="Build the site only.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
+              help="Database file. Default: STUDY_DIR/.rocsreport/study.duckdb")
+def build(study_dir: Path, out: Path, pdf: Path | None, no_pdf: bool, db: Path | None) -> None:
+    """Validate, load if needed, compute, and write the site and the PDF.
+
+    \b
+    Example:
+        rocsreport build surveys/beyond-measurement --out site --pdf site/report.pdf
+    """
+    from .pipeline import build as run
+
+    start = time.perf_counter()
+    result = run(study_dir, out, pdf, make_pdf=not no_pdf, db=db)
+    for line in result.load.summary_lines():
+        click.echo(line)
+    click.echo(f"wrote {len(result.pages)} pages to {result.out}/")
+    if result.pdf is not None:
+        click.echo(f"wrote {result.pdf}")
+    click.echo(f"built in {time.perf_counter() - start:.1f} s")
+
+
+@main.command()
+@STUDY
+@click.argument("indicator")
+@click.option("--by", "breakdown", help="A breakdown id, e.g. role_group.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+def stats(study_dir: Path, indicator: str, breakdown: str | None, fmt: str) -> None:
+    """Print the estimates of one indicator: base, estimate, interval and flags.
+
+    \b
+    Example:
+        rocsreport stats surveys/beyond-measurement roi_not_measured --by role_group --format json
+    """
+    from .pipeline import compute
+    from .tables import estimate_rows, format_rows
+
+    report, _ = compute(study_dir)
+    rows = estimate_rows(report, indicator, breakdown)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo(format_rows(rows, fmt), nl=False)

@@ -1,0 +1,335 @@
+"""Data files -> a DuckDB database file. Every source row is loaded or kept in ``rejects``.
+
+The column types come from the codebook, never from sniffing: each file is read as text, every
+value is checked against its question in SQL, and only clean rows are cast and loaded. The work
+happens inside DuckDB; Python never touches a respondent row.
+
+The database is written to a temporary file and renamed over the old one only when the load
+succeeds, so a failed load leaves the previous database untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from . import __version__
+from .errors import IngestError
+from .spec import Question, Source, Study
+
+# Bump when the database layout changes, so an old database is reloaded rather than misread.
+SCHEMA_VERSION = "1"
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class SourceLoad:
+    source: str
+    file: str
+    rows: int
+    loaded: int
+    rejected: int
+
+    @property
+    def reject_rate(self) -> float:
+        return self.rejected / self.rows if self.rows else 0.0
+
+
+@dataclass(frozen=True)
+class Reject:
+    source: str
+    file: str
+    line: int
+    column: str
+    value: str | None
+    reason: str
+
+    def message(self) -> str:
+        shown = "(empty)" if self.value is None else repr(self.value)
+        return f"{self.file}, line {self.line}, column {self.column}: value {shown} {self.reason}"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    db: Path
+    sources: tuple[SourceLoad, ...]
+    reused: bool
+    extra_columns: tuple[tuple[str, str], ...] = ()
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"{s.source} ({s.file}): loaded {s.loaded}, rejected {s.rejected}"
+                 for s in self.sources]
+        lines += [f"{f}: column {c!r} is not in the codebook and was not loaded"
+                  for f, c in self.extra_columns]
+        return lines
+
+
+def default_db(study: Study) -> Path:
+    return study.root / ".rocsreport" / "study.duckdb"
+
+
+def fingerprint(study: Study) -> str:
+    """A hash of everything a load depends on: the study file, the data files and the loader."""
+    h = hashlib.sha256(f"rocsreport {__version__} schema {SCHEMA_VERSION}\n".encode())
+    h.update(study.study_file.read_bytes())
+    for s in study.sources:
+        h.update(f"\n{s.id}\n".encode())
+        with s.file.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def stored_fingerprint(db: Path) -> str | None:
+    if not db.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()
+        return row[0] if row else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def load(study: Study, db: Path | None = None, *, force: bool = False) -> LoadResult:
+    """Load every source of ``study`` into the DuckDB file ``db``.
+
+    Unchanged inputs are not reloaded (unless ``force``). The reject rate of each source is held
+    to ``load.max_reject_rate``; above it the load fails and the previous database stays.
+    """
+    db = Path(db) if db is not None else default_db(study)
+    fp = fingerprint(study)
+    if not force and stored_fingerprint(db) == fp:
+        return LoadResult(db, read_summary(db), reused=True)
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_name(db.name + ".tmp")
+    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        summaries, rejects, extra = _load_into(con, study)
+        con.execute("CREATE TABLE _meta (key VARCHAR, value VARCHAR)")
+        con.executemany("INSERT INTO _meta VALUES (?, ?)",
+                        [("fingerprint", fp), ("rocsreport", __version__)])
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    try:
+        _enforce_reject_limit(study, summaries, rejects)
+    except IngestError:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, db)
+    return LoadResult(db, summaries, reused=False, extra_columns=extra)
+
+
+def check(study: Study) -> tuple[tuple[SourceLoad, ...], tuple[Reject, ...],
+                                 tuple[tuple[str, str], ...]]:
+    """Run the whole load in memory and return what it would load and reject (for validate)."""
+    con = duckdb.connect(":memory:")
+    try:
+        return _load_into(con, study)
+    finally:
+        con.close()
+
+
+def open_db(db: Path) -> duckdb.DuckDBPyConnection:
+    """Open a loaded database read-only, with file and network access switched off."""
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def read_summary(db: Path) -> tuple[SourceLoad, ...]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT source, file, rows, loaded, rejected FROM _load_summary "
+                           "ORDER BY ordinal").fetchall()
+    finally:
+        con.close()
+    return tuple(SourceLoad(*r) for r in rows)
+
+
+def read_rejects(con: duckdb.DuckDBPyConnection) -> tuple[Reject, ...]:
+    rows = con.execute("SELECT source, file, line, \"column\", value, reason FROM rejects "
+                       "ORDER BY source, line, \"column\"").fetchall()
+    return tuple(Reject(*r) for r in rows)
+
+
+def _enforce_reject_limit(study: Study, summaries: tuple[SourceLoad, ...],
+                          rejects: tuple[Reject, ...]) -> None:
+    for s in summaries:
+        if s.rows and s.reject_rate > study.max_reject_rate:
+            first = next(r for r in rejects if r.source == s.source)
+            raise IngestError(
+                f"{s.file}: {s.rejected} of {s.rows} rows rejected ({s.reject_rate:.1%}), above "
+                f"the limit of {study.max_reject_rate:.0%} (load.max_reject_rate); first: "
+                f"{first.message()}. Run `rocsreport validate` to list them all")
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> list[str]:
+    if not source.file.is_file():
+        raise IngestError(f"{source.relpath}: file not found (sources.{source.id}.file)")
+    reader = ("read_csv(?, all_varchar = true, header = true)" if source.format == "csv"
+              else "(SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?))")
+    try:
+        # A plain table keeps insertion order, so rowid is the data row number.
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {reader}", [str(source.file)])
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise IngestError(f"{source.relpath}: could not read the file: {first}") from None
+    return [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
+
+
+def _check_sql(q: Question, col: str, source: Source) -> list[tuple[str, list[object]]]:
+    """SELECT statements yielding (rowid, value, reason) for every bad value of one column."""
+    v = f"trim({col})"
+    out: list[tuple[str, list[object]]] = []
+
+    def sel(cond: str, cond_params: list[object], reason: str | None = None,
+            reason_sql: str = "?", reason_params: list[object] | None = None) -> None:
+        # Parameters follow the text: the reason (in SELECT) comes before the condition.
+        params = ([reason] if reason is not None else list(reason_params or [])) + cond_params
+        out.append((f"SELECT rowid, {col}, {reason_sql} FROM raw WHERE {cond}", params))
+
+    if q.type in ("single", "likert"):
+        codes = [c.value for c in q.codes]
+        sel(f"{col} IS NOT NULL AND NOT list_contains(?, {v})", [codes],
+            f"is not in the codebook for {q.id} (expected one of: {', '.join(codes)})")
+    elif q.type == "multi":
+        codes = [c.value for c in q.codes]
+        bad = f"list_filter(str_split({col}, ?), lambda x: NOT list_contains(?, trim(x)))"
+        sel(f"{col} IS NOT NULL AND len({bad}) > 0", [q.separator, codes],
+            reason_sql=f"'has option(s) not in the codebook for {q.id}: ' || "
+            f"array_to_string({bad}, ', ') || ' (expected options from: ' || ? || ')'",
+            reason_params=[q.separator, codes, ", ".join(codes)])
+    elif q.type == "number":
+        num = f"TRY_CAST({v} AS DOUBLE)"
+        sel(f"{col} IS NOT NULL AND {num} IS NULL", [], f"is not a number ({q.id})")
+        if q.min is not None or q.max is not None:
+            lo = float("-inf") if q.min is None else q.min
+            hi = float("inf") if q.max is None else q.max
+            sel(f"{num} IS NOT NULL AND ({num} < ? OR {num} > ?)", [lo, hi],
+                f"is outside the range {_num(q.min)} to {_num(q.max)} ({q.id})")
+        if source.weight == q.id:
+            sel(f"{col} IS NULL", [], "is missing; every row needs a weight")
+            sel(f"{num} IS NOT NULL AND {num} <= 0", [], f"is not a positive weight ({q.id})")
+    elif q.type == "id" and q.id == source.id_column:
+        sel(f"{col} IS NULL", [], "is missing; every row needs a respondent id")
+    return out
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "any"
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _typed(q: Question, col: str) -> str:
+    v = f"trim({col})"
+    if q.type == "likert":
+        return f"CAST({v} AS INTEGER) AS {col}"
+    if q.type == "number":
+        return f"CAST({v} AS DOUBLE) AS {col}"
+    if q.type == "multi":
+        # Options are kept sorted and distinct, so the same answer always loads the same way.
+        return (f"list_sort(list_distinct(list_transform(str_split({col}, ?), "
+                f"lambda x: trim(x)))) AS {col}")
+    if q.type in ("single", "id"):
+        return f"{v} AS {col}"
+    return f"{col} AS {col}"
+
+
+def _load_into(con: duckdb.DuckDBPyConnection, study: Study
+               ) -> tuple[tuple[SourceLoad, ...], tuple[Reject, ...], tuple[tuple[str, str], ...]]:
+    con.execute("CREATE TABLE rejects (source VARCHAR, file VARCHAR, line BIGINT, "
+                "\"column\" VARCHAR, value VARCHAR, reason VARCHAR)")
+    con.execute("CREATE TABLE _load_summary (ordinal INTEGER, source VARCHAR, file VARCHAR, "
+                "rows BIGINT, loaded BIGINT, rejected BIGINT)")
+    summaries = []
+    extra: list[tuple[str, str]] = []
+    missing: list[str] = []
+    for ordinal, source in enumerate(study.sources):
+        con.execute("DROP TABLE IF EXISTS raw")
+        columns = _read_raw(con, source, "raw")
+        questions = study.questions_of(source.id)
+        absent = [q.id for q in questions if q.id not in columns]
+        missing += [f"{source.relpath}: missing column {c!r} (declared in study.yaml questions "
+                    f"for source {source.id!r})" for c in absent]
+        declared = {q.id for q in questions}
+        extra += [(source.relpath, c) for c in columns if c not in declared]
+        if absent:
+            continue
+        _collect_rejects(con, source, questions)
+        rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+        params: list[object] = []
+        selects = []
+        for q in questions:
+            sql = _typed(q, quote_ident(q.id))
+            if q.type == "multi":
+                params.append(q.separator)
+            selects.append(sql)
+        con.execute(
+            f"CREATE TABLE {quote_ident(source.id)} AS SELECT rowid + 2 AS _line, "
+            f"{', '.join(selects)} FROM raw WHERE rowid + 2 NOT IN "
+            "(SELECT line FROM rejects WHERE source = ?) ORDER BY rowid", [*params, source.id])
+        loaded = con.execute(f"SELECT count(*) FROM {quote_ident(source.id)}").fetchone()[0]
+        summaries.append(SourceLoad(source.id, source.relpath, rows, loaded, rows - loaded))
+        con.execute("INSERT INTO _load_summary VALUES (?, ?, ?, ?, ?, ?)",
+                    [ordinal, source.id, source.relpath, rows, loaded, rows - loaded])
+    con.execute("DROP TABLE IF EXISTS raw")
+    if missing:
+        raise IngestError("; ".join(missing))
+    # Rewrite rejects in a fixed order so that two loads give the same table.
+    con.execute("CREATE TABLE _r AS SELECT * FROM rejects ORDER BY source, line, \"column\", reason")
+    con.execute("DROP TABLE rejects")
+    con.execute("ALTER TABLE _r RENAME TO rejects")
+    return tuple(summaries), read_rejects(con), tuple(extra)
+
+
+def _collect_rejects(con: duckdb.DuckDBPyConnection, source: Source,
+                     questions: tuple[Question, ...]) -> None:
+    head = "INSERT INTO rejects SELECT ?, ?, rowid + 2, ?, v, reason FROM ("
+    for q in questions:
+        for sql, params in _check_sql(q, quote_ident(q.id), source):
+            con.execute(f"{head}{sql}) AS t(rowid, v, reason)",
+                        [source.id, source.relpath, q.id, *params])
+    # Duplicate ids: identical copies keep the first; conflicting copies are all rejected,
+    # since nothing says which one is right.
+    idc = quote_ident(source.id_column)
+    others = [quote_ident(q.id) for q in questions if q.id != source.id_column]
+    row_hash = f"hash(row({', '.join(others)}))" if others else "0"
+    con.execute(f"""
+        INSERT INTO rejects
+        WITH r AS (SELECT rowid, trim({idc}) AS id, {row_hash} AS h FROM raw
+                   WHERE {idc} IS NOT NULL),
+             g AS (SELECT id, count(*) AS n, count(DISTINCT h) AS variants, min(rowid) AS first,
+                          list(rowid + 2 ORDER BY rowid) AS lines
+                   FROM r GROUP BY id HAVING count(*) > 1)
+        SELECT ?, ?, r.rowid + 2, ?, r.id,
+               CASE WHEN g.variants = 1
+                    THEN 'is a duplicate respondent id; an identical row is loaded from line '
+                         || (g.first + 2)
+                    ELSE 'is a duplicate respondent id with different answers on lines '
+                         || array_to_string(g.lines, ', ') || '; all are rejected' END
+        FROM r JOIN g USING (id)
+        WHERE g.variants > 1 OR r.rowid > g.first
+    """, [source.id, source.relpath, source.id_column])

@@ -1,0 +1,411 @@
+"""Aggregates -> the frozen result model that charts and templates consume.
+
+This is where estimates, intervals, tests and disclosure come together. A suppressed cell is
+built without its numbers, so nothing downstream can leak them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from . import aggregate as agg
+from .aggregate import CellKey, Moments
+from .ingest import SourceLoad
+from .spec import Breakdown, Indicator, Question, Study
+from .stats import disclosure
+from .stats.means import mean_ci, nps
+from .stats.proportions import (
+    benjamini_hochberg,
+    diff_ci,
+    gap_test,
+    kish_effective_n,
+    proportion_ci,
+)
+
+ALL = "All"
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One published cell. ``n`` is the unweighted base; numbers are None when suppressed."""
+
+    group: str
+    n: int | None
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    effective_n: float | None
+    suppressed: bool
+    low_base: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"group": self.group, "n": self.n, "estimate": self.estimate,
+                "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "effective_n": self.effective_n, "suppressed": self.suppressed,
+                "low_base": self.low_base}
+
+
+def withheld(group: str) -> Estimate:
+    return Estimate(group, None, None, None, None, None, True, False)
+
+
+def proportion_estimate(group: str, m: Moments | None, study: Study) -> Estimate:
+    """A proportion from Σw·y / Σw with its Wilson interval on the Kish effective n."""
+    if m is None or m.n == 0:
+        return withheld(group) if m is None else Estimate(group, 0, None, None, None, 0.0,
+                                                          True, False)
+    status = disclosure.classify(m.n, study.disclosure)
+    if status == disclosure.SUPPRESSED:
+        return withheld(group)
+    p = m.swy / m.sw
+    neff = kish_effective_n(m.sw, m.sw2)
+    lo, hi = proportion_ci(p, neff, study.confidence)
+    return Estimate(group, m.n, p, lo, hi, neff, False, status == disclosure.LOW)
+
+
+@dataclass(frozen=True)
+class BreakdownCells:
+    breakdown: Breakdown
+    cells: tuple[Estimate, ...]
+
+
+def _group_order(b: Breakdown, present: set[str]) -> list[str]:
+    labels = [g.label for g in b.groups]
+    if agg.NOT_STATED in present:
+        labels.append(agg.NOT_STATED)
+    return labels
+
+
+def _by_breakdowns(study: Study, cells: dict[CellKey, object], make) -> tuple[BreakdownCells, ...]:
+    out = []
+    for b in study.breakdowns:
+        if b.question not in {q.id for q in study.questions_of(study.survey.id)}:
+            continue
+        present = {g for (bid, g) in cells if bid == b.id}
+        out.append(BreakdownCells(b, tuple(make(g, cells.get((b.id, g)))
+                                           for g in _group_order(b, present))))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Group A minus group B on one indicator, with the Newcombe interval and a test."""
+
+    indicator: Indicator
+    a: Estimate
+    b: Estimate
+    diff: float | None
+    ci_low: float | None
+    ci_high: float | None
+    test: str | None  # "z" or "fisher"
+    p_value: float | None
+    p_adjusted: float | None
+    significant: bool
+
+    @property
+    def suppressed(self) -> bool:
+        return self.diff is None
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    indicator: Indicator
+    question: Question
+    overall: Estimate
+    by: tuple[BreakdownCells, ...]
+    gap: Gap | None
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    label: str
+    share: float
+
+
+@dataclass(frozen=True)
+class LikertResult:
+    question: Question
+    n: int | None
+    distribution: tuple[Category, ...]  # valid codes only, in scale order; empty if suppressed
+    top2: Estimate
+    mean: Estimate
+    top2_by: tuple[BreakdownCells, ...]
+    mean_by: tuple[BreakdownCells, ...]
+    top_labels: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    code: str
+    label: str
+    overall: Estimate
+    by: tuple[BreakdownCells, ...]
+
+
+@dataclass(frozen=True)
+class MultiResult:
+    question: Question
+    base: Estimate  # estimate is None; n is the respondent base
+    options: tuple[OptionResult, ...]
+
+
+@dataclass(frozen=True)
+class NpsCell:
+    group: str
+    n: int | None
+    promoters: float | None
+    passives: float | None
+    detractors: float | None
+    score: Estimate  # on -100..100
+    suppressed: bool
+    low_base: bool
+
+
+@dataclass(frozen=True)
+class NumberResult:
+    question: Question
+    mean: Estimate
+    mean_by: tuple[BreakdownCells, ...]
+    nps: tuple[NpsCell, ...]  # overall first, then the comparison groups; empty unless scale nps
+
+
+@dataclass(frozen=True)
+class ThemeRow:
+    code: str
+    label: str
+    interviewees: tuple[int | None, ...]  # per group, then total
+    organisations: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    attribution: str
+
+
+@dataclass(frozen=True)
+class InterviewResult:
+    groups: tuple[str, ...]  # group labels, then "All"
+    bases: tuple[int | None, ...]  # interviewees per group, then total
+    org_bases: tuple[int | None, ...]
+    themes: tuple[ThemeRow, ...]
+    quotes: tuple[Quote, ...]
+    by_label: str
+
+
+@dataclass(frozen=True)
+class Report:
+    study: Study
+    loads: tuple[SourceLoad, ...]
+    indicators: tuple[IndicatorResult, ...]
+    gaps: tuple[Gap, ...]
+    likert: tuple[LikertResult, ...]
+    multis: tuple[MultiResult, ...]
+    numbers: tuple[NumberResult, ...]
+    interviews: InterviewResult | None
+
+    @property
+    def compare(self) -> Breakdown | None:
+        return next((b for b in self.study.breakdowns if b.compare), None)
+
+    def indicator(self, iid: str) -> IndicatorResult:
+        return next(r for r in self.indicators if r.indicator.id == iid)
+
+
+def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoad, ...]
+            ) -> Report:
+    """Compute every published number of the report from the loaded database."""
+    moments = agg.indicator_moments(con, study)
+    compare = next((b for b in study.breakdowns if b.compare), None)
+    indicators = []
+    raw_gaps = []
+    for ind in study.indicators:
+        cells = moments[ind.id]
+        overall = proportion_estimate(ALL, cells.get((None, None)), study)
+        by = _by_breakdowns(study, cells, lambda g, m: proportion_estimate(g, m, study))
+        gap = None
+        if compare is not None and compare.question in _survey_qids(study):
+            a_lab, b_lab = compare.compare  # type: ignore[misc]
+            gap = _gap(ind, proportion_estimate(a_lab, cells.get((compare.id, a_lab)), study),
+                       proportion_estimate(b_lab, cells.get((compare.id, b_lab)), study), study)
+            raw_gaps.append(gap)
+        indicators.append((ind, overall, by, gap))
+    gaps = _adjust(raw_gaps)
+    gap_for = {g.indicator.id: g for g in gaps}
+    ind_results = tuple(IndicatorResult(ind, study.question(ind.question), overall, by,
+                                        gap_for.get(ind.id))
+                        for ind, overall, by, _ in indicators)
+    survey_q = [q for q in study.questions_of(study.survey.id)]
+    return Report(
+        study=study, loads=loads, indicators=ind_results, gaps=gaps,
+        likert=tuple(_likert(con, study, q) for q in survey_q if q.type == "likert"),
+        multis=tuple(_multi(con, study, q) for q in survey_q if q.type == "multi"),
+        numbers=tuple(_number(con, study, q) for q in survey_q
+                      if q.type == "number" and q.id != study.survey.weight),
+        interviews=_interviews(con, study) if study.interviews else None,
+    )
+
+
+def _survey_qids(study: Study) -> set[str]:
+    return {q.id for q in study.questions_of(study.survey.id)}
+
+
+def _gap(ind: Indicator, a: Estimate, b: Estimate, study: Study) -> Gap:
+    if a.suppressed or b.suppressed or not a.effective_n or not b.effective_n:
+        return Gap(ind, a, b, None, None, None, None, None, None, False)
+    d, lo, hi = diff_ci(a.estimate, a.effective_n, b.estimate, b.effective_n, study.confidence)
+    method, p = gap_test(a.estimate, a.effective_n, b.estimate, b.effective_n)
+    return Gap(ind, a, b, d, lo, hi, method, p, None, False)
+
+
+def _adjust(gaps: list[Gap]) -> tuple[Gap, ...]:
+    """Benjamini-Hochberg across every gap in the report."""
+    tested = [g for g in gaps if g.p_value is not None]
+    adjusted = benjamini_hochberg([g.p_value for g in tested]) if tested else []
+    adj = {id(g): a for g, a in zip(tested, adjusted, strict=True)}
+    out = []
+    for g in gaps:
+        if id(g) in adj:
+            pa = adj[id(g)]
+            g = Gap(g.indicator, g.a, g.b, g.diff, g.ci_low, g.ci_high, g.test, g.p_value, pa,
+                    pa < ALPHA)
+        out.append(g)
+    return tuple(out)
+
+
+def _mean_estimate(group: str, m: Moments | None, study: Study) -> Estimate:
+    if m is None or disclosure.classify(m.n, study.disclosure) == disclosure.SUPPRESSED:
+        return withheld(group)
+    mean, lo, hi, neff = mean_ci(m.n, m.sw, m.sw2, m.swy, m.swy2, study.confidence)
+    low = disclosure.classify(m.n, study.disclosure) == disclosure.LOW
+    return Estimate(group, m.n, mean, lo, hi, neff, False, low)
+
+
+def _combine(codes: dict[str, Moments], valid: list[str], top: set[str]) -> tuple[Moments,
+                                                                                  Moments]:
+    """From per-code counts: the top-box proportion moments and the mean moments."""
+    n = sum(codes[c].n for c in valid if c in codes)
+    sw = sum(codes[c].sw for c in valid if c in codes)
+    sw2 = sum(codes[c].sw2 for c in valid if c in codes)
+    ny = sum(codes[c].n for c in top if c in codes)
+    swt = sum(codes[c].sw for c in top if c in codes)
+    swy = sum(codes[c].sw * float(c) for c in valid if c in codes)
+    swy2 = sum(codes[c].sw * float(c) ** 2 for c in valid if c in codes)
+    return (Moments(n=n, sw=sw, sw2=sw2, swy=swt, ny=ny),
+            Moments(n=n, sw=sw, sw2=sw2, swy=swy, swy2=swy2))
+
+
+def _likert(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> LikertResult:
+    counts = agg.code_counts(con, study, q.id)
+    valid = [c.value for c in q.valid_codes]
+    ordered = sorted(valid, key=int)
+    top = set(ordered[-2:])
+    split = {key: _combine(c, valid, top) for key, c in counts.items()}
+    overall_top, overall_mean = split.get((None, None), (None, None))
+    top2 = proportion_estimate(ALL, overall_top, study)
+    mean = _mean_estimate(ALL, overall_mean, study)
+    dist: tuple[Category, ...] = ()
+    if not top2.suppressed:
+        oc = counts[(None, None)]
+        total = sum(oc[c].sw for c in valid if c in oc)
+        dist = tuple(Category(c, q.label(c), (oc[c].sw if c in oc else 0.0) / total)
+                     for c in ordered)
+    top_p = {k: v[0] for k, v in split.items()}
+    mean_m = {k: v[1] for k, v in split.items()}
+    return LikertResult(
+        q, top2.n, dist, top2, mean,
+        _by_breakdowns(study, top_p, lambda g, m: proportion_estimate(g, m, study)),
+        _by_breakdowns(study, mean_m, lambda g, m: _mean_estimate(g, m, study)),
+        (q.label(ordered[-2]), q.label(ordered[-1])))
+
+
+def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiResult:
+    bases, opts = agg.option_counts(con, study, q.id)
+
+    def share(key: CellKey, group: str, code: str) -> Estimate:
+        b = bases.get(key)
+        if b is None:
+            return withheld(group)
+        o = opts.get(key, {}).get(code, Moments(n=0, sw=0.0, sw2=0.0))
+        return proportion_estimate(group, Moments(n=b.n, sw=b.sw, sw2=b.sw2, swy=o.sw, ny=o.n),
+                                   study)
+
+    options = []
+    for c in q.valid_codes:
+        keys = {k: k for k in bases}
+        overall = share((None, None), ALL, c.value)
+        by = _by_breakdowns(study, keys, lambda g, k, c=c: share(k, g, c.value)
+                            if k is not None else withheld(g))
+        options.append(OptionResult(c.value, c.label, overall, by))
+    options.sort(key=lambda o: -(o.overall.estimate or 0.0))
+    base_m = bases.get((None, None))
+    base = Estimate(ALL, base_m.n if base_m else None, None, None, None, None,
+                    base_m is None, False)
+    return MultiResult(q, base, tuple(options))
+
+
+def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> NumberResult:
+    m = agg.number_moments(con, study, q.id)
+    mean = _mean_estimate(ALL, m.get((None, None)), study)
+    mean_by = _by_breakdowns(study, m, lambda g, mm: _mean_estimate(g, mm, study))
+    cells: list[NpsCell] = []
+    if q.scale == "nps":
+        counts = agg.code_counts(con, study, q.id)
+        keys: list[tuple[CellKey, str]] = [((None, None), ALL)]
+        compare = next((b for b in study.breakdowns if b.compare), None)
+        if compare is not None:
+            keys += [((compare.id, g.label), g.label) for g in compare.groups]
+        for key, group in keys:
+            cells.append(_nps_cell(group, counts.get(key), study))
+    return NumberResult(q, mean, mean_by, tuple(cells))
+
+
+def _nps_cell(group: str, codes: dict[str, Moments] | None, study: Study) -> NpsCell:
+    n = sum(c.n for c in codes.values()) if codes else 0
+    if not codes or disclosure.classify(n, study.disclosure) == disclosure.SUPPRESSED:
+        return NpsCell(group, None, None, None, None, withheld(group), True, False)
+    sw = sum(c.sw for c in codes.values())
+    sw2 = sum(c.sw2 for c in codes.values())
+    prom = sum(c.sw for v, c in codes.items() if float(v) >= 9)
+    det = sum(c.sw for v, c in codes.items() if float(v) <= 6)
+    neff = kish_effective_n(sw, sw2)
+    score, lo, hi = nps(prom, det, sw, neff, study.confidence)
+    low = disclosure.classify(n, study.disclosure) == disclosure.LOW
+    return NpsCell(group, n, prom / sw, (sw - prom - det) / sw, det / sw,
+                   Estimate(group, n, score, lo, hi, neff, False, low), False, low)
+
+
+def _interviews(con: duckdb.DuckDBPyConnection, study: Study) -> InterviewResult:
+    iv = study.interviews
+    assert iv is not None
+    bd = study.breakdown(iv.by)
+    bases, counts = agg.theme_counts(con, study)
+    present = {g for (_, g) in bases if g is not None}
+    labels = [g for g in _group_order(bd, present) if g in present]
+    keys: list[CellKey] = [(bd.id, g) for g in labels] + [(None, None)]
+
+    def ok(key: CellKey) -> bool:
+        b = bases.get(key)
+        return b is not None and disclosure.classify(b.interviewees, study.disclosure) \
+            != disclosure.SUPPRESSED
+
+    themes = []
+    tq = study.question(iv.themes)
+    for c in tq.valid_codes:
+        ivs = tuple((counts.get(k, {}).get(c.value, agg.ThemeCount(0, 0)).interviewees
+                     if ok(k) else None) for k in keys)
+        orgs = tuple((counts.get(k, {}).get(c.value, agg.ThemeCount(0, 0)).organisations
+                      if ok(k) else None) for k in keys)
+        themes.append(ThemeRow(c.value, c.label, ivs, orgs))
+    themes.sort(key=lambda t: (-(t.interviewees[-1] or 0), t.label))
+    quotes = tuple(Quote(text, ", ".join(a for a in attrib))
+                   for text, attrib in agg.quotes(con, study))
+    return InterviewResult(
+        tuple(labels) + (ALL,),
+        tuple(bases[k].interviewees if ok(k) else None for k in keys),
+        tuple(bases[k].organisations if ok(k) else None for k in keys),
+        tuple(themes), quotes, bd.label)

@@ -1,0 +1,652 @@
+"""study.yaml -> a frozen, typed Study. All validation of the study definition lives here.
+
+Validation gathers every problem, each named by its key path, before one abort (as mkdocs does):
+a user fixes the file once, not once per run.
+
+>>> from pathlib import Path
+>>> study = load_study(Path("surveys/beyond-measurement"))  # doctest: +SKIP
+>>> study.indicator("roi_not_measured").question            # doctest: +SKIP
+'measure_roi'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import SpecError
+
+QUESTION_TYPES = ("single", "multi", "likert", "number", "text", "id")
+SOURCE_FORMATS = {".csv": "csv", ".parquet": "parquet"}
+_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+RESERVED_TABLES = ("rejects",)
+
+
+@dataclass(frozen=True)
+class Code:
+    value: str
+    label: str
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    wording: str
+    short: str
+    sources: tuple[str, ...]
+    codes: tuple[Code, ...] = ()
+    separator: str | None = None
+    min: float | None = None
+    max: float | None = None
+    scale: str | None = None  # "nps" marks a 0-10 recommendation item
+
+    @property
+    def valid_codes(self) -> tuple[Code, ...]:
+        """Codes that are answers (not missing)."""
+        return tuple(c for c in self.codes if not c.missing)
+
+    @property
+    def missing_codes(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.codes if c.missing)
+
+    def label(self, value: str) -> str:
+        for c in self.codes:
+            if c.value == value:
+                return c.label
+        return value
+
+    @property
+    def sql_type(self) -> str:
+        return {
+            "single": "VARCHAR",
+            "multi": "VARCHAR[]",
+            "likert": "INTEGER",
+            "number": "DOUBLE",
+            "text": "VARCHAR",
+            "id": "VARCHAR",
+        }[self.type]
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    file: Path  # resolved against the study folder
+    relpath: str  # as written in study.yaml, for messages
+    id_column: str
+    format: str
+    weight: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: str
+    statement: str
+    question: str
+    numerator: tuple[str, ...]
+    base: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    id: str
+    label: str
+    question: str
+    groups: tuple[Group, ...]
+    compare: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    suppress_below: int = 10
+    flag_below: int = 30
+
+
+@dataclass(frozen=True)
+class Interviews:
+    source: str
+    themes: str
+    organisation: str
+    by: str
+    quote: str | None = None
+    attribution: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    title: str
+    file: Path
+
+
+@dataclass(frozen=True)
+class Study:
+    root: Path
+    title: str
+    publisher: str
+    fieldwork: str
+    sample: str
+    synthetic: bool
+    unit: str
+    sources: tuple[Source, ...]
+    questions: tuple[Question, ...]
+    indicators: tuple[Indicator, ...]
+    breakdowns: tuple[Breakdown, ...]
+    disclosure: Disclosure = field(default_factory=Disclosure)
+    max_reject_rate: float = 0.05
+    confidence: float = 0.95
+    interviews: Interviews | None = None
+    pages: tuple[Page, ...] = ()
+    subtitle: str = ""
+
+    def question(self, qid: str) -> Question:
+        return next(q for q in self.questions if q.id == qid)
+
+    def source(self, sid: str) -> Source:
+        return next(s for s in self.sources if s.id == sid)
+
+    def indicator(self, iid: str) -> Indicator:
+        return next(i for i in self.indicators if i.id == iid)
+
+    def breakdown(self, bid: str) -> Breakdown:
+        return next(b for b in self.breakdowns if b.id == bid)
+
+    def questions_of(self, sid: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if sid in q.sources)
+
+    @property
+    def survey(self) -> Source:
+        """The respondent-level source that indicators are computed on: the first declared."""
+        return self.sources[0]
+
+    @property
+    def study_file(self) -> Path:
+        return self.root / "study.yaml"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses duplicate keys, which PyYAML would otherwise silently overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning syntax errors into one line naming the file, line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([f"{path}: file not found"]) from None
+    except UnicodeDecodeError as exc:
+        raise SpecError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError([f"{path.name}: malformed YAML{where}: {problem}"]) from None
+
+
+class _Checker:
+    """Collects problems by key path while reading the raw YAML tree."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[str] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(f"{self.filename}: {path}: {message}")
+
+    def get(
+        self,
+        raw: dict[str, Any],
+        key: str,
+        path: str,
+        kind: type | tuple[type, ...],
+        *,
+        required: bool = True,
+        default: Any = None,
+        expected: str | None = None,
+    ) -> Any:
+        full = f"{path}.{key}" if path else key
+        if key not in raw or raw[key] is None:
+            if required:
+                self.add(full, f"missing (expected {expected or _kind_name(kind)})")
+            return default
+        value = raw[key]
+        # bool is an int in Python; a YAML `yes` must not pass as a number.
+        if isinstance(value, bool) and kind is not bool and bool not in _as_tuple(kind):
+            self.add(full, f"expected {expected or _kind_name(kind)}, got {value!r}")
+            return default
+        if not isinstance(value, kind):
+            self.add(full, f"expected {expected or _kind_name(kind)}, got {_describe(value)}")
+            return default
+        return value
+
+    def unknown_keys(self, raw: dict[str, Any], allowed: tuple[str, ...], path: str) -> None:
+        for key in raw:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.add(where, f"unknown key (expected one of: {', '.join(allowed)})")
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+             list: "a list", dict: "a mapping"}
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{value!r}"
+
+
+def _code_text(value: Any) -> str:
+    """Codes are compared as the text that appears in the data file."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
+    if raw is None:
+        return []
+    if isinstance(raw, dict):
+        return [Code(_code_text(k), str(v), missing) for k, v in raw.items()]
+    if isinstance(raw, list):
+        return [Code(_code_text(v), str(v), missing) for v in raw]
+    ck.add(path, f"expected a list of codes or a mapping of code: label, got {_describe(raw)}")
+    return []
+
+
+TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
+            "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
+            "interviews", "pages")
+
+
+def load_study(root: Path) -> Study:
+    """Read and fully validate ``root/study.yaml``. Raises SpecError listing every problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise SpecError([f"{root}: not a study folder (expected a folder holding study.yaml)"])
+    raw = read_yaml(root / "study.yaml")
+    if not isinstance(raw, dict):
+        raise SpecError([f"study.yaml: expected a mapping at the top level, got {_describe(raw)}"])
+    ck = _Checker("study.yaml")
+    ck.unknown_keys(raw, TOP_KEYS, "")
+
+    title = ck.get(raw, "title", "", str)
+    synthetic = ck.get(raw, "synthetic", "", bool)
+    meta = {k: ck.get(raw, k, "", str, required=False, default="")
+            for k in ("subtitle", "publisher", "fieldwork", "sample")}
+    unit = ck.get(raw, "unit", "", str, required=False, default="respondents")
+
+    sources = _read_sources(ck, root, ck.get(raw, "sources", "", dict, default={}))
+    if "sources" in raw and isinstance(raw["sources"], dict) and not raw["sources"]:
+        ck.add("sources", "expected at least one data source")
+    source_ids = tuple(s.id for s in sources)
+    questions = _read_questions(ck, ck.get(raw, "questions", "", list, default=[]), source_ids)
+    qmap = {q.id: q for q in questions}
+    _check_source_columns(ck, sources, qmap)
+
+    indicators = _read_indicators(ck, ck.get(raw, "indicators", "", dict, default={}), qmap, sources)
+    breakdowns = _read_breakdowns(ck, ck.get(raw, "breakdowns", "", dict, required=False,
+                                             default={}), qmap)
+    disclosure = _read_disclosure(ck, ck.get(raw, "disclosure", "", dict, required=False,
+                                             default={}))
+    load_raw = ck.get(raw, "load", "", dict, required=False, default={})
+    ck.unknown_keys(load_raw, ("max_reject_rate",), "load")
+    max_reject = ck.get(load_raw, "max_reject_rate", "load", (int, float), required=False,
+                        default=0.05)
+    if not 0 <= max_reject <= 1:
+        ck.add("load.max_reject_rate", f"expected a rate between 0 and 1, got {max_reject!r}")
+    confidence = ck.get(raw, "confidence", "", float, required=False, default=0.95)
+    if not 0.5 <= confidence < 1:
+        ck.add("confidence", f"expected a level between 0.5 and 1, e.g. 0.95, got {confidence!r}")
+    interviews = _read_interviews(ck, ck.get(raw, "interviews", "", dict, required=False),
+                                  qmap, {b.id: b for b in breakdowns}, source_ids)
+    pages = _read_pages(ck, root, ck.get(raw, "pages", "", list, required=False, default=[]))
+
+    if ck.problems:
+        raise SpecError(ck.problems)
+    return Study(root=root, title=title, synthetic=synthetic, unit=unit, sources=sources,
+                 questions=questions, indicators=indicators, breakdowns=breakdowns,
+                 disclosure=disclosure, max_reject_rate=float(max_reject),
+                 confidence=float(confidence), interviews=interviews, pages=pages, **meta)
+
+
+def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:
+    out = []
+    for sid, body in raw.items():
+        path = f"sources.{sid}"
+        if not _ID_RE.match(str(sid)) or sid in RESERVED_TABLES:
+            ck.add(path, "a source id must start with a letter and hold only letters, digits "
+                   f"and underscores, and not be one of: {', '.join(RESERVED_TABLES)}")
+            continue
+        if not isinstance(body, dict):
+            ck.add(path, f"expected a mapping with file and id, got {_describe(body)}")
+            continue
+        ck.unknown_keys(body, ("file", "id", "weight"), path)
+        rel = ck.get(body, "file", path, str)
+        id_col = ck.get(body, "id", path, str, expected="the name of the respondent id column")
+        weight = ck.get(body, "weight", path, str, required=False)
+        if rel is None or id_col is None:
+            continue
+        file = (root / rel).resolve()
+        fmt = SOURCE_FORMATS.get(file.suffix.lower())
+        if fmt is None:
+            ck.add(f"{path}.file", f"unsupported file type {file.suffix!r} "
+                   f"(expected one of: {', '.join(SOURCE_FORMATS)})")
+            continue
+        if not file.is_file():
+            ck.add(f"{path}.file", f"file not found: {rel}")
+        out.append(Source(str(sid), file, rel, id_col, fmt, weight))
+    return tuple(out)
+
+
+def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
+                    ) -> tuple[Question, ...]:
+    out: list[Question] = []
+    seen: set[str] = set()
+    allowed = ("id", "type", "wording", "short", "source", "codes", "missing", "separator",
+               "min", "max", "scale")
+    for i, body in enumerate(raw):
+        path = f"questions[{i}]"
+        if not isinstance(body, dict):
+            ck.add(path, f"expected a mapping with id, type and wording, got {_describe(body)}")
+            continue
+        qid = ck.get(body, "id", path, str)
+        if qid is not None:
+            path = f"questions[{i}] ({qid})"
+        ck.unknown_keys(body, allowed, path)
+        qtype = ck.get(body, "type", path, str, expected=f"one of: {', '.join(QUESTION_TYPES)}")
+        if qid is None or qtype is None:
+            continue
+        if not _ID_RE.match(qid):
+            ck.add(f"{path}.id", "a question id must start with a letter and hold only letters, digits and "
+                   "underscores "
+                   "(it is also the column name)")
+        if qid in seen:
+            ck.add(f"{path}.id", f"duplicate question id {qid!r}")
+        seen.add(qid)
+        if qtype not in QUESTION_TYPES:
+            ck.add(f"{path}.type", f"unknown type {qtype!r} (expected one of: "
+                   f"{', '.join(QUESTION_TYPES)})")
+            continue
+        wording = ck.get(body, "wording", path, str, required=qtype not in ("id",), default=qid)
+        short = ck.get(body, "short", path, str, required=False, default=wording)
+        src_raw = body.get("source", source_ids[:1])
+        srcs = (src_raw,) if isinstance(src_raw, str) else tuple(src_raw or ())
+        for s in srcs:
+            if s not in source_ids:
+                ck.add(f"{path}.source", f"unknown source {s!r} (expected one of: "
+                       f"{', '.join(source_ids)})")
+        codes = _read_codes(ck, body.get("codes"), f"{path}.codes", False)
+        codes += _read_codes(ck, body.get("missing"), f"{path}.missing", True)
+        values = [c.value for c in codes]
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            ck.add(f"{path}.codes", f"duplicate code(s): {', '.join(dupes)}")
+        if qtype in ("single", "multi", "likert") and not [c for c in codes if not c.missing]:
+            ck.add(f"{path}.codes", f"a {qtype} question needs at least one code")
+        if qtype == "likert":
+            bad = [c.value for c in codes if not re.fullmatch(r"-?\d+", c.value)]
+            if bad:
+                ck.add(f"{path}.codes", "Likert codes must be whole numbers, in scale order; "
+                       f"got {', '.join(repr(b) for b in bad)}")
+        separator = ck.get(body, "separator", path, str, required=False,
+                           default=";" if qtype == "multi" else None)
+        lo = ck.get(body, "min", path, (int, float), required=False)
+        hi = ck.get(body, "max", path, (int, float), required=False)
+        scale = ck.get(body, "scale", path, str, required=False)
+        if scale is not None and scale != "nps":
+            ck.add(f"{path}.scale", f"unknown scale {scale!r} (expected: nps)")
+        if scale == "nps" and (qtype != "number" or lo != 0 or hi != 10):
+            ck.add(f"{path}.scale", "an nps item must be a number question with min 0 and max 10")
+        out.append(Question(qid, qtype, wording, short, srcs, tuple(codes), separator,
+                            lo, hi, scale))
+    return tuple(out)
+
+
+def _check_source_columns(ck: _Checker, sources: tuple[Source, ...],
+                          qmap: dict[str, Question]) -> None:
+    for s in sources:
+        for col, what in ((s.id_column, "id"), (s.weight, "weight")):
+            if col is None:
+                continue
+            q = qmap.get(col)
+            if q is None or s.id not in q.sources:
+                ck.add(f"sources.{s.id}.{what}", f"column {col!r} is not a question of this "
+                       "source (declare it under questions)")
+            elif what == "id" and q.type != "id":
+                ck.add(f"sources.{s.id}.id", f"question {col!r} must have type id, not {q.type}")
+            elif what == "weight" and q.type != "number":
+                ck.add(f"sources.{s.id}.weight", f"question {col!r} must have type number, "
+                       f"not {q.type}")
+
+
+def _code_list(ck: _Checker, raw: Any, path: str, q: Question) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw:
+        ck.add(path, f"expected a non-empty list of codes of {q.id!r}")
+        return ()
+    values = [_code_text(v) for v in raw]
+    valid = [c.value for c in q.valid_codes]
+    for v in values:
+        if v not in valid:
+            ck.add(path, f"code {v!r} is not a valid answer of {q.id!r} "
+                   f"(expected one of: {', '.join(valid)})")
+    return tuple(values)
+
+
+def _read_indicators(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question],
+                     sources: tuple[Source, ...]) -> tuple[Indicator, ...]:
+    out = []
+    survey = sources[0].id if sources else None
+    if not raw:
+        ck.add("indicators", "expected at least one indicator")
+    for iid, body in raw.items():
+        path = f"indicators.{iid}"
+        if not _ID_RE.match(str(iid)):
+            ck.add(path, "an indicator id must be letters, digits and underscores")
+            continue
+        if not isinstance(body, dict):
+            ck.add(path, f"expected a mapping with question and numerator, got {_describe(body)}")
+            continue
+        ck.unknown_keys(body, ("label", "statement", "question", "numerator", "base"), path)
+        label = ck.get(body, "label", path, str)
+        statement = ck.get(body, "statement", path, str, required=False, default=None)
+        qid = ck.get(body, "question", path, str)
+        if qid is None:
+            continue
+        q = qmap.get(qid)
+        if q is None:
+            ck.add(f"{path}.question", f"unknown question {qid!r} (expected one of: "
+                   f"{', '.join(sorted(qmap))})")
+            continue
+        if q.type not in ("single", "likert"):
+            ck.add(f"{path}.question", f"question {qid!r} is {q.type}; an indicator needs a "
+                   "single or likert question")
+            continue
+        if survey is not None and survey not in q.sources:
+            ck.add(f"{path}.question", f"question {qid!r} is not in the survey source {survey!r}")
+        numerator = _code_list(ck, body.get("numerator"), f"{path}.numerator", q)
+        if "base" in body:
+            base = _code_list(ck, body.get("base"), f"{path}.base", q)
+        else:
+            base = tuple(c.value for c in q.valid_codes)
+        for v in numerator:
+            if base and v not in base:
+                ck.add(f"{path}.numerator", f"code {v!r} is in the numerator but not the base")
+        out.append(Indicator(str(iid), label or str(iid), statement or (label or "").lower(),
+                             qid, numerator, base))
+    return tuple(out)
+
+
+def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question]
+                     ) -> tuple[Breakdown, ...]:
+    out = []
+    for bid, body in raw.items():
+        path = f"breakdowns.{bid}"
+        if not _ID_RE.match(str(bid)):
+            ck.add(path, "a breakdown id must be letters, digits and underscores")
+            continue
+        if not isinstance(body, dict):
+            ck.add(path, f"expected a mapping with question and groups, got {_describe(body)}")
+            continue
+        ck.unknown_keys(body, ("label", "question", "groups", "compare"), path)
+        label = ck.get(body, "label", path, str, required=False, default=str(bid))
+        qid = ck.get(body, "question", path, str)
+        q = qmap.get(qid) if qid else None
+        if qid is not None and q is None:
+            ck.add(f"{path}.question", f"unknown question {qid!r}")
+        if q is None:
+            continue
+        if q.type not in ("single", "likert"):
+            ck.add(f"{path}.question", f"question {qid!r} is {q.type}; a breakdown needs a "
+                   "single or likert question")
+            continue
+        graw = ck.get(body, "groups", path, dict, required=False)
+        valid = [c.value for c in q.valid_codes]
+        if graw is None:
+            groups = tuple(Group(c.label, (c.value,)) for c in q.valid_codes)
+        else:
+            groups_l = []
+            used: dict[str, str] = {}
+            for glabel, codes in graw.items():
+                gpath = f"{path}.groups.{glabel}"
+                codes_t = _code_list(ck, codes, gpath, q)
+                for c in codes_t:
+                    if c in used:
+                        ck.add(gpath, f"code {c!r} is already in group {used[c]!r}")
+                    used[c] = str(glabel)
+                groups_l.append(Group(str(glabel), codes_t))
+            unmapped = [v for v in valid if v not in used]
+            if unmapped:
+                ck.add(f"{path}.groups", "every answer code must be in a group; not mapped: "
+                       f"{', '.join(unmapped)}")
+            groups = tuple(groups_l)
+        compare = body.get("compare")
+        cmp_t = None
+        if compare is not None:
+            labels = [g.label for g in groups]
+            if (not isinstance(compare, list) or len(compare) != 2
+                    or any(c not in labels for c in compare) or compare[0] == compare[1]):
+                ck.add(f"{path}.compare", "expected two different group labels "
+                       f"(from: {', '.join(labels)}), got {compare!r}")
+            else:
+                cmp_t = (str(compare[0]), str(compare[1]))
+        out.append(Breakdown(str(bid), label, q.id, groups, cmp_t))
+    compares = [b.id for b in out if b.compare]
+    if len(compares) > 1:
+        ck.add("breakdowns", f"only one breakdown can declare compare; found {', '.join(compares)}")
+    return tuple(out)
+
+
+def _read_disclosure(ck: _Checker, raw: dict[str, Any]) -> Disclosure:
+    ck.unknown_keys(raw, ("suppress_below", "flag_below"), "disclosure")
+    sup = ck.get(raw, "suppress_below", "disclosure", int, required=False, default=10)
+    flag = ck.get(raw, "flag_below", "disclosure", int, required=False, default=30)
+    if sup < 1:
+        ck.add("disclosure.suppress_below", f"expected a base of at least 1, got {sup}")
+    if flag < sup:
+        ck.add("disclosure.flag_below", f"expected at least suppress_below ({sup}), got {flag}")
+    return Disclosure(sup, flag)
+
+
+def _read_interviews(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],
+                     bmap: dict[str, Breakdown], source_ids: tuple[str, ...]
+                     ) -> Interviews | None:
+    if raw is None:
+        return None
+    path = "interviews"
+    ck.unknown_keys(raw, ("source", "themes", "quote", "organisation", "by", "attribution"), path)
+    sid = ck.get(raw, "source", path, str)
+    if sid is not None and sid not in source_ids:
+        ck.add(f"{path}.source", f"unknown source {sid!r} (expected one of: "
+               f"{', '.join(source_ids)})")
+        return None
+
+    def col(key: str, types: tuple[str, ...], required: bool = True) -> str | None:
+        qid = ck.get(raw, key, path, str, required=required)
+        if qid is None:
+            return None
+        q = qmap.get(qid)
+        if q is None or sid not in q.sources:
+            ck.add(f"{path}.{key}", f"{qid!r} is not a question of source {sid!r}")
+        elif q.type not in types:
+            ck.add(f"{path}.{key}", f"question {qid!r} must be {' or '.join(types)}, not {q.type}")
+        return qid
+
+    themes = col("themes", ("multi",))
+    quote = col("quote", ("text",), required=False)
+    org = col("organisation", ("id", "single", "text"))
+    by = ck.get(raw, "by", path, str)
+    attribution = tuple(ck.get(raw, "attribution", path, list, required=False, default=[]))
+    for i, b in enumerate((by, *attribution)):
+        if b is None:
+            continue
+        key = f"{path}.by" if i == 0 else f"{path}.attribution[{i - 1}]"
+        bd = bmap.get(b)
+        if bd is None:
+            ck.add(key, f"unknown breakdown {b!r} (expected one of: {', '.join(bmap)})")
+        elif sid not in qmap[bd.question].sources:
+            ck.add(key, f"breakdown {b!r} uses question {bd.question!r}, which is not in "
+                   f"source {sid!r}")
+    if sid is None or themes is None or org is None or by is None:
+        return None
+    return Interviews(sid, themes, org, by, quote, tuple(str(a) for a in attribution))
+
+
+def _read_pages(ck: _Checker, root: Path, raw: list[Any]) -> tuple[Page, ...]:
+    out = []
+    for i, body in enumerate(raw):
+        path = f"pages[{i}]"
+        if not isinstance(body, dict):
+            ck.add(path, f"expected a mapping with id, title and file, got {_describe(body)}")
+            continue
+        ck.unknown_keys(body, ("id", "title", "file"), path)
+        pid = ck.get(body, "id", path, str)
+        title = ck.get(body, "title", path, str)
+        rel = ck.get(body, "file", path, str)
+        if pid is None or title is None or rel is None:
+            continue
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", pid):
+            ck.add(f"{path}.id", "a page id must be lower-case letters, digits and hyphens")
+        file = (root / rel).resolve()
+        if not file.is_relative_to(root.resolve()):
+            ck.add(f"{path}.file", f"must be inside the study folder, got {rel!r}")
+        elif not file.is_file():
+            ck.add(f"{path}.file", f"file not found: {rel}")
+        out.append(Page(pid, title, file))
+    return tuple(out)

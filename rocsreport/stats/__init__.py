@@ -1,0 +1,1 @@
+"""Pure estimators: proportions, differences, tests, means, disclosure. No SQL, no I/O."""

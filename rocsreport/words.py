@@ -1,0 +1,71 @@
+"""Numbers in words and in figures, the way a report writes them.
+
+>>> fraction_words(0.40)
+'two in five'
+>>> fraction_words(0.28)
+'nearly three in ten'
+>>> pct(0.4)
+'40%'
+"""
+
+from __future__ import annotations
+
+_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_DENOMINATORS = (2, 3, 4, 5, 10)
+_EXACT = 0.005
+MINUS = "\u2212"
+
+
+def fraction_words(p: float) -> str:
+    """A proportion as a simple fraction in words ("two in five", "just over one in four").
+
+    The nearest fraction with denominator 2, 3, 4, 5 or 10 is used, the smaller denominator
+    winning when two are equally near; a qualifier says which side of it the proportion lies.
+    """
+    if p <= 0:
+        return "none"
+    if p >= 1:
+        return "all"
+    best = min(((abs(p - k / d), d, k) for d in _DENOMINATORS for k in range(1, d)),
+               key=lambda t: (round(t[0], 6), t[1]))
+    diff, d, k = best
+    words = f"{_NUMBERS[k]} in {_NUMBERS[d]}"
+    if k == 1 and d == 2:
+        words = "half"
+    if diff < _EXACT:
+        return words
+    return ("just over " if p > k / d else "nearly ") + words
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def pct(p: float | None, digits: int = 0) -> str:
+    """A proportion as a percentage; None (a suppressed cell) never reaches here by design."""
+    if p is None:
+        raise ValueError("a suppressed value cannot be formatted")
+    return f"{100 * p:.{digits}f}%"
+
+
+def pct_range(lo: float, hi: float, digits: int = 0) -> str:
+    return f"{100 * lo:.{digits}f}% to {100 * hi:.{digits}f}%"
+
+
+def points(d: float, digits: int = 0) -> str:
+    """A difference of proportions in percentage points, signed, with a real minus sign."""
+    value = f"{abs(100 * d):.{digits}f}"
+    if float(value) == 0:
+        return f"{value} points"
+    return f"{'+' if d > 0 else MINUS}{value} points"
+
+
+def signed(x: float, digits: int = 0) -> str:
+    value = f"{abs(x):.{digits}f}"
+    if float(value) == 0:
+        return value
+    return f"{'+' if x > 0 else MINUS}{value}"
+
+
+def number(x: float, digits: int = 1) -> str:
+    return f"{x:,.{digits}f}"
