@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 
 from .errors import RocsError
+from .results import ALL as ALL_GROUP
 from .results import Estimate, Report
 
 ESTIMATE_FIELDS = ("group", "n", "estimate", "ci_low", "ci_high", "effective_n", "suppressed",
@@ -73,3 +74,84 @@ def format_rows(rows: list[dict[str, object]], fmt: str) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in [header, *body]]
     return "\n".join(lines) + "\n"
+
+
+def _est(e: Estimate) -> list[object]:
+    return [e.n, e.estimate, e.ci_low, e.ci_high, e.effective_n, e.suppressed, e.low_base]
+
+
+_EST = ["n", "estimate", "ci_low", "ci_high", "effective_n", "suppressed", "low_base"]
+
+
+def csv_files(report: Report) -> list[tuple[str, str, str]]:
+    """Every table of the report as (file name, description, CSV text), named by page id."""
+    out: list[tuple[str, str, str]] = []
+    out.append(("index.csv", "Every indicator, all respondents", to_csv(
+        ["indicator", "label", *_EST],
+        [[r.indicator.id, r.indicator.label, *_est(r.overall)] for r in report.indicators])))
+    every: list[list[object]] = []
+    for r in report.indicators:
+        rows = [["all", r.overall.group, *_est(r.overall)]]
+        for b in r.by:
+            rows += [[b.breakdown.id, c.group, *_est(c)] for c in b.cells]
+        every += [[r.indicator.id, *row] for row in rows]
+        out.append((f"indicator-{r.indicator.id}.csv", f"{r.indicator.label}, by every "
+                    "breakdown", to_csv(["breakdown", "group", *_EST], rows)))
+    out.append(("all-estimates.csv", "Every indicator by every breakdown, in one file",
+                to_csv(["indicator", "breakdown", "group", *_EST], every)))
+    if report.gaps:
+        out.append(("gaps.csv", "Perspective gaps with intervals and tests", to_csv(
+            ["indicator", "group_a", "estimate_a", "n_a", "group_b", "estimate_b", "n_b",
+             "difference", "ci_low", "ci_high", "test", "p_value", "p_adjusted_bh",
+             "significant", "suppressed"],
+            [[g.indicator.id, g.a.group, g.a.estimate, g.a.n, g.b.group, g.b.estimate, g.b.n,
+              g.diff, g.ci_low, g.ci_high, g.test, g.p_value, g.p_adjusted, g.significant,
+              g.suppressed] for g in report.gaps])))
+    if report.likert:
+        rows = []
+        for it in report.likert:
+            rows += [[it.question.id, "share", ALL_GROUP, c.label, it.n, c.share, None, None,
+                      None, False, False] for c in it.distribution]
+            rows.append([it.question.id, "agree", ALL_GROUP, "", *_est(it.top2)])
+            rows.append([it.question.id, "mean", ALL_GROUP, "", *_est(it.mean)])
+            for b in it.top2_by:
+                rows += [[it.question.id, f"agree by {b.breakdown.id}", c.group, "", *_est(c)]
+                         for c in b.cells]
+        out.append(("agreement.csv", "Agreement statements: answers, share agreeing, mean",
+                    to_csv(["question", "measure", "group", "category", *_EST], rows)))
+    for mq in report.multis:
+        rows = []
+        for o in mq.options:
+            rows.append([o.code, o.label, "all", o.overall.group, *_est(o.overall)])
+            for b in o.by:
+                rows += [[o.code, o.label, b.breakdown.id, c.group, *_est(c)] for c in b.cells]
+        out.append((f"question-{mq.question.id}.csv", f"{mq.question.short}: share choosing "
+                    "each option", to_csv(["option", "label", "breakdown", "group", *_EST], rows)))
+    for num in report.numbers:
+        rows = [["nps", c.group, c.n, c.promoters, c.passives, c.detractors,
+                 c.score.estimate, c.score.ci_low, c.score.ci_high, c.suppressed, c.low_base]
+                for c in num.nps]
+        cells = [num.mean] + [c for b in num.mean_by for c in b.cells]
+        rows += [["mean", c.group, c.n, None, None, None, c.estimate, c.ci_low, c.ci_high,
+                  c.suppressed, c.low_base] for c in cells]
+        out.append((f"question-{num.question.id}.csv", f"{num.question.short}: net promoter "
+                    "score and mean", to_csv(["measure", "group", "n", "promoters", "passives",
+                                              "detractors", "estimate", "ci_low", "ci_high",
+                                              "suppressed", "low_base"], rows)))
+    for bd in report.study.breakdowns:
+        rows = []
+        for r in report.indicators:
+            for b in r.by:
+                if b.breakdown.id == bd.id:
+                    rows += [[r.indicator.id, c.group, *_est(c)] for c in b.cells]
+        if rows:
+            out.append((f"breakdown-{bd.id}.csv", f"Every indicator by {bd.label.lower()}",
+                        to_csv(["indicator", "group", *_EST], rows)))
+    iv = report.interviews
+    if iv is not None:
+        rows = [[t.code, t.label, g, iv.bases[k], t.interviewees[k], t.organisations[k]]
+                for t in iv.themes for k, g in enumerate(iv.groups)]
+        out.append(("interviews.csv", "Interview themes: interviewees and organisations",
+                    to_csv(["theme", "label", "group", "interviewees_base", "interviewees",
+                            "organisations"], rows)))
+    return out

@@ -1,0 +1,240 @@
+"""Results -> Altair charts -> SVG (via vl-convert: no browser, no network).
+
+Charts are built from the result model only: aggregated, disclosure-checked numbers. A suppressed
+cell has no numbers, so it cannot be drawn; it is named in the alt text as not shown. Every chart
+carries a text alternative generated from the same data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import vl_convert as vlc
+
+from .results import Estimate, Gap, InterviewResult, LikertResult, NpsCell
+from .words import pct, pct_range, points
+
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+INK = "#1d2733"
+MUTED = "#5b6673"
+BAR = "#2f6690"
+BAR_LOW = "#9cbad3"
+GROUP_COLOURS = ("#1f4e79", "#d26a00")
+WIDTH = 520
+ROW = 30
+LOW_MARK = "†"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart and its text alternative."""
+
+    svg: str
+    alt: str
+
+
+def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    spec = chart.configure(
+        font=FONT, background="white", padding=8, aria=False,
+    ).configure_view(stroke=None).configure_axis(
+        labelColor=INK, titleColor=MUTED, labelFontSize=12, titleFontSize=11, gridColor="#e6e9ee",
+        domainColor="#9aa3ad", tickColor="#9aa3ad", labelLimit=260, titleFontWeight="normal",
+    ).configure_legend(
+        labelColor=INK, titleColor=MUTED, labelFontSize=12, titleFontSize=11, orient="top",
+        titleFontWeight="normal", labelLimit=260,
+    ).to_dict()
+    spec.pop("$schema", None)
+    return spec
+
+
+_XML_DECL = re.compile(r"^<\?xml[^>]*>\s*")
+
+
+def _svg(chart: alt.TopLevelMixin) -> str:
+    return _XML_DECL.sub("", vlc.vegalite_to_svg(_config(chart))).strip()
+
+
+def _ci_text(e: Estimate) -> str:
+    return (f"{pct(e.estimate)} (95% CI {pct_range(e.ci_low, e.ci_high)}; n = {e.n}"
+            f"{', low base' if e.low_base else ''})")
+
+
+def _not_shown(cells: list[Estimate]) -> str:
+    hidden = [c.group for c in cells if c.suppressed]
+    if not hidden:
+        return ""
+    return f" Not shown, base too small to publish: {', '.join(hidden)}."
+
+
+def proportion_bars(cells: list[Estimate], title: str, axis_title: str = "") -> Chart:
+    """Horizontal bars with 95% interval whiskers. Low-base bars are paler and marked †."""
+    shown = [c for c in cells if not c.suppressed]
+    data = [{"group": c.group + (f" {LOW_MARK}" if c.low_base else ""),
+             "estimate": c.estimate, "ci_low": c.ci_low, "ci_high": c.ci_high,
+             "label": pct(c.estimate), "low": c.low_base, "order": i}
+            for i, c in enumerate(shown)]
+    y = alt.Y("group:N", sort=alt.EncodingSortField("order"), title=None)
+    base = alt.Chart(alt.Data(values=data)).encode(y=y)
+    xscale = alt.Scale(domain=[0, 1])
+    bars = base.mark_bar(height=16).encode(
+        x=alt.X("estimate:Q", scale=xscale, axis=alt.Axis(format="%", tickCount=5),
+                title=axis_title or None),
+        color=alt.Color("low:N", scale=alt.Scale(domain=[False, True], range=[BAR, BAR_LOW]),
+                        legend=None),
+    )
+    whisk = base.mark_rule(color=INK, strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q")
+    caps_lo = base.mark_tick(color=INK, thickness=1.5, size=10).encode(x="ci_low:Q")
+    caps_hi = base.mark_tick(color=INK, thickness=1.5, size=10).encode(x="ci_high:Q")
+    text = base.mark_text(align="left", dx=6, color=INK, fontSize=12).encode(
+        x="ci_high:Q", text="label:N")
+    chart = (bars + whisk + caps_lo + caps_hi + text).properties(
+        width=WIDTH - 220, height=max(ROW, ROW * len(data)))
+    alt_text = (f"Bar chart: {title}. " + "; ".join(f"{c.group}: {_ci_text(c)}" for c in shown)
+                + "." + _not_shown(cells))
+    return Chart(_svg(chart), alt_text)
+
+
+def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
+    """One row per indicator: a dot per group joined by a line; significant gaps drawn dark and
+    marked with an asterisk (after the Benjamini-Hochberg adjustment)."""
+    shown = [g for g in gaps if not g.suppressed]
+    rows, dots = [], []
+    for i, g in enumerate(shown):
+        label = g.indicator.label + (" *" if g.significant else "")
+        rows.append({"indicator": label, "lo": min(g.a.estimate, g.b.estimate),
+                     "hi": max(g.a.estimate, g.b.estimate), "sig": g.significant, "order": i})
+        for grp, e in ((groups[0], g.a), (groups[1], g.b)):
+            dots.append({"indicator": label, "group": grp, "estimate": e.estimate, "order": i,
+                         "label": pct(e.estimate)})
+    y = alt.Y("indicator:N", sort=alt.EncodingSortField("order"), title=None)
+    lines = alt.Chart(alt.Data(values=rows)).mark_rule(strokeWidth=3).encode(
+        y=y, x=alt.X("lo:Q", scale=alt.Scale(domain=[0, 1]),
+                     axis=alt.Axis(format="%", tickCount=5), title=None),
+        x2="hi:Q",
+        color=alt.Color("sig:N", scale=alt.Scale(domain=[True, False],
+                                                 range=["#4a5560", "#c9d0d7"]), legend=None))
+    pts = alt.Chart(alt.Data(values=dots)).mark_point(filled=True, size=110, opacity=1).encode(
+        y=y, x="estimate:Q",
+        color=alt.Color("group:N", scale=alt.Scale(domain=list(groups),
+                                                   range=list(GROUP_COLOURS)), title=None),
+        shape=alt.Shape("group:N", scale=alt.Scale(domain=list(groups),
+                                                   range=["circle", "diamond"]), title=None),
+    )
+    chart = alt.layer(lines, pts).resolve_scale(color="independent").properties(
+        width=WIDTH - 200, height=max(ROW, ROW * len(rows)))
+    parts = []
+    for g in shown:
+        sig = "significant" if g.significant else "not significant"
+        parts.append(f"{g.indicator.label}: {groups[0]} {pct(g.a.estimate)}, {groups[1]} "
+                     f"{pct(g.b.estimate)}, gap {points(g.diff)} ({sig} after adjustment)")
+    hidden = [g.indicator.label for g in gaps if g.suppressed]
+    tail = f" Not shown, a base too small to publish: {', '.join(hidden)}." if hidden else ""
+    return Chart(_svg(chart), f"Dot chart of perspective gaps, {groups[0]} against "
+                 f"{groups[1]}. " + "; ".join(parts) + "." + tail)
+
+
+LIKERT_COLOURS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")
+
+
+def likert_diverging(items: list[LikertResult]) -> Chart:
+    """Diverging stacked bars: disagreement left of zero, agreement right, neutral split."""
+    shown = [it for it in items if it.distribution]
+    data = []
+    labels: list[str] = []
+    for i, it in enumerate(shown):
+        cats = list(it.distribution)
+        k = len(cats)
+        mid = k // 2 if k % 2 else None
+        neg = sum(c.share for c in cats[: k // 2]) + (cats[mid].share / 2 if mid is not None
+                                                       else 0)
+        start = -neg
+        for c in cats:
+            data.append({"item": it.question.short, "category": c.label, "start": start,
+                         "end": start + c.share, "share": pct(c.share), "order": i})
+            start += c.share
+        labels = labels or [c.label for c in cats]
+    colours = list(LIKERT_COLOURS) if len(labels) == 5 else None
+    chart = alt.Chart(alt.Data(values=data)).mark_bar(height=18).encode(
+        y=alt.Y("item:N", sort=alt.EncodingSortField("order"), title=None),
+        x=alt.X("start:Q", scale=alt.Scale(domain=[-1, 1]),
+                axis=alt.Axis(format="%", values=[-1, -0.5, 0, 0.5, 1], labelExpr=
+                              "format(abs(datum.value), '.0%')"),
+                title="← disagree        agree →"),
+        x2="end:Q",
+        color=alt.Color("category:N", sort=labels,
+                        scale=alt.Scale(domain=labels, range=colours) if colours
+                        else alt.Undefined, title=None,
+                        legend=alt.Legend(columns=3, symbolType="square")),
+    ).properties(width=WIDTH - 160, height=max(ROW, ROW * len(shown)))
+    rule = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color=INK).encode(x="x:Q")
+    alt_text = "Diverging bar chart of agreement. " + "; ".join(
+        f"{it.question.short}: " + ", ".join(f"{c.label} {pct(c.share)}" for c in it.distribution)
+        + f" (n = {it.n})" for it in shown) + "."
+    hidden = [it.question.short for it in items if not it.distribution]
+    if hidden:
+        alt_text += f" Not shown, base too small to publish: {', '.join(hidden)}."
+    return Chart(_svg(chart + rule), alt_text)
+
+
+def nps_bars(cells: list[NpsCell]) -> Chart:
+    """Stacked bars of detractors, passives and promoters per group."""
+    shown = [c for c in cells if not c.suppressed]
+    data = []
+    for i, c in enumerate(shown):
+        start = 0.0
+        for name, share in (("Detractors (0-6)", c.detractors), ("Passives (7-8)", c.passives),
+                            ("Promoters (9-10)", c.promoters)):
+            data.append({"group": c.group + (f" {LOW_MARK}" if c.low_base else ""),
+                         "part": name, "start": start, "end": start + share, "order": i})
+            start += share
+    parts = ["Detractors (0-6)", "Passives (7-8)", "Promoters (9-10)"]
+    chart = alt.Chart(alt.Data(values=data)).mark_bar(height=18).encode(
+        y=alt.Y("group:N", sort=alt.EncodingSortField("order"), title=None),
+        x=alt.X("start:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
+                title=None),
+        x2="end:Q",
+        color=alt.Color("part:N", sort=parts, scale=alt.Scale(
+            domain=parts, range=["#b2182b", "#d9d9d9", "#2166ac"]), title=None),
+    ).properties(width=WIDTH - 200, height=max(ROW, ROW * len(shown)))
+    alt_text = "Stacked bar chart of recommendation. " + "; ".join(
+        f"{c.group}: detractors {pct(c.detractors)}, passives {pct(c.passives)}, promoters "
+        f"{pct(c.promoters)}, net promoter score {c.score.estimate:+.0f} (n = {c.n})"
+        for c in shown) + "." + _not_shown([c.score for c in cells])
+    return Chart(_svg(chart), alt_text)
+
+
+def theme_grid(iv: InterviewResult) -> Chart:
+    """Themes by role group: shaded by the number of interviewees, labelled with interviewees
+    and organisations. Counts, not percentages: the bases are small."""
+    data = []
+    for i, t in enumerate(iv.themes):
+        for j, group in enumerate(iv.groups):
+            n, orgs = t.interviewees[j], t.organisations[j]
+            if n is None:
+                continue
+            data.append({"theme": t.label, "group": f"{group} (of {iv.bases[j]})",
+                         "n": n, "text": f"{n} ({orgs} org{'s' if orgs != 1 else ''})",
+                         "order": i, "col": j, "dark": n > 0.6 * max(iv.bases[j] or 1, 1)})
+    base = alt.Chart(alt.Data(values=data)).encode(
+        y=alt.Y("theme:N", sort=alt.EncodingSortField("order"), title=None),
+        x=alt.X("group:N", sort=alt.EncodingSortField("col"), title=None,
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=200)),
+    )
+    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("n:Q", scale=alt.Scale(scheme="blues", domainMin=0), legend=None))
+    text = base.mark_text(fontSize=12).encode(
+        text="text:N", color=alt.Color("dark:N", scale=alt.Scale(domain=[True, False],
+                                                                 range=["white", INK]),
+                                       legend=None))
+    chart = alt.layer(rect, text).resolve_scale(color="independent").properties(
+        width=3 * 120, height=ROW * len(iv.themes))
+    alt_text = "Grid of interview themes by role group, as numbers of interviewees (and of " \
+        "organisations). " + "; ".join(
+            f"{t.label}: " + ", ".join(f"{g} {n} ({o} organisations)" for g, n, o in
+                                        zip(iv.groups, t.interviewees, t.organisations,
+                                            strict=True) if n is not None)
+            for t in iv.themes) + "."
+    return Chart(_svg(chart), alt_text)

@@ -1,0 +1,107 @@
+"""Write the site atomically and the PDF through WeasyPrint.
+
+Everything is rendered in memory first; then the files are written to a sibling folder and
+swapped in, so a failed build leaves the previous site as it was. The build refuses an output
+folder that it did not create.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from .errors import BuildError
+from .render import DEFAULTS, Builder
+from .results import Report
+from .tables import csv_files
+
+MARKER = ".rocsreport-site"
+
+
+def check_out(out: Path) -> None:
+    """Refuse to replace a folder that holds files and was not built by rocsreport."""
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"--out {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise BuildError(f"--out {out} holds files that rocsreport did not write; choose an "
+                         "empty or new folder")
+
+
+def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes], str, list[str]]:
+    """All site files (path -> bytes), the print HTML, and the page file names."""
+    builder = Builder(report)
+    pages = builder.pages()
+    downloads = csv_files(report)
+    extra = {"has_pdf": with_pdf_link, "downloads": [(n, d) for n, d, _ in downloads]}
+    files: dict[str, bytes] = {
+        name: html.encode("utf-8")
+        for name, html in builder.render_site(pages, extra).items()}
+    for name, _, text in downloads:
+        files[f"data/{name}"] = text.encode("utf-8")
+    files["assets/style.css"] = (DEFAULTS / "assets" / "style.css").read_bytes()
+    files[MARKER] = b"This folder is written by rocsreport build and replaced on every build.\n"
+    files[".nojekyll"] = b""
+    return files, builder.render_print(pages), [p.filename for p in pages]
+
+
+def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool
+            ) -> tuple[tuple[str, ...], Path | None]:
+    out = Path(out).resolve()
+    check_out(out)
+    pdf_path = (Path(pdf).resolve() if pdf is not None else out / "report.pdf") if make_pdf \
+        else None
+    in_site = pdf_path is not None and pdf_path.parent == out and pdf_path.name == "report.pdf"
+    files, print_html, pages = render_files(report, in_site)
+    pdf_bytes = render_pdf(print_html, report.study.root) if pdf_path is not None else None
+    if pdf_bytes is not None and in_site:
+        files["report.pdf"] = pdf_bytes
+    _swap_in(out, files)
+    if pdf_bytes is not None and not in_site:
+        assert pdf_path is not None
+        pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = pdf_path.with_name(pdf_path.name + ".tmp")
+        tmp.write_bytes(pdf_bytes)
+        os.replace(tmp, pdf_path)
+    return tuple(pages), pdf_path
+
+
+def _swap_in(out: Path, files: dict[str, bytes]) -> None:
+    tmp = out.with_name(f".{out.name}.building")
+    old = out.with_name(f".{out.name}.previous")
+    for stale in (tmp, old):
+        if stale.exists():
+            shutil.rmtree(stale)
+    try:
+        for name in sorted(files):
+            target = (tmp / name).resolve()
+            if not target.is_relative_to(tmp.resolve()):
+                raise BuildError(f"refusing to write {name!r} outside the output folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[name])
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        os.replace(out, old)
+    os.replace(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def render_pdf(html: str, base: Path) -> bytes:
+    """The PDF from the print HTML. Everything it needs is inline; any attempt to fetch a URL
+    (a file, the network) stops the render with an error."""
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class NoFetch(URLFetcher):
+        def fetch(self, url: str, headers: dict | None = None):  # noqa: ARG002
+            raise FatalURLFetchingError(f"the PDF may not load external resources: {url[:80]}")
+
+    css = CSS(string=(DEFAULTS / "assets" / "print.css").read_text(encoding="utf-8"),
+              url_fetcher=NoFetch())
+    try:
+        return HTML(string=html, base_url=str(base), url_fetcher=NoFetch()).write_pdf(
+            stylesheets=[css])
+    except FatalURLFetchingError as exc:
+        raise BuildError(f"PDF: {exc}") from None

@@ -1,0 +1,308 @@
+"""Result model + charts -> HTML, with Jinja2.
+
+Templates never compute statistics: they receive the result model, pre-drawn charts, and
+formatting filters. Autoescape is on for every template whatever its name, and an undefined
+variable is an error. ``|safe`` is used only on SVG drawn by vl-convert and on HTML this module
+made itself (Markdown of the study's own pages).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import markdown as md
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+)
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from . import __version__
+from . import charts as ch
+from .errors import BuildError
+from .results import ALL, Estimate, Gap, IndicatorResult, Report
+from .words import capitalise, fraction_words, number, pct, pct_range, points, signed
+
+DEFAULTS = Path(str(resources.files("rocsreport.templates")))
+
+
+@dataclass(frozen=True)
+class PageDoc:
+    """One page of the site and one section of the PDF."""
+
+    id: str
+    title: str
+    nav: str  # navigation group
+    template: str  # body partial
+    context: dict[str, Any] = field(default_factory=dict)
+    body: str = ""  # narrative Markdown pages: body rendered in advance
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}.html"
+
+
+def environment(study_root: Path) -> Environment:
+    """Study templates first, then the defaults; ``default:`` reaches a default template
+    from an override that extends it."""
+    defaults = FileSystemLoader(str(DEFAULTS))
+    loader = ChoiceLoader([FileSystemLoader(str(study_root / "templates")), defaults,
+                           PrefixLoader({"default": defaults})])
+    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(pct=_pct, pct_range=pct_range, points=points, words=fraction_words,
+                       cap=capitalise, num=number, signed=signed, pvalue=pvalue)
+    return env
+
+
+def _pct(p: float | None, digits: int = 0) -> str:
+    return pct(p, digits)
+
+
+def pvalue(p: float) -> str:
+    """p-values as a journal prints them."""
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}"
+
+
+def finding(res: IndicatorResult, unit: str) -> str:
+    """A key finding in words with its numbers, generated from the estimate."""
+    e = res.overall
+    if e.suppressed:
+        return f"{res.indicator.label}: not published (base too small)."
+    words = fraction_words(e.estimate)
+    words = {"half": "half of", "none": "no", "all": "all"}.get(words, words)
+    low = "; low base" if e.low_base else ""
+    return (f"{capitalise(words)} {unit} ({pct(e.estimate)}; 95% CI "
+            f"{pct_range(e.ci_low, e.ci_high)}; n = {e.n}{low}) {res.indicator.statement}.")
+
+
+def gap_sentence(g: Gap) -> str:
+    if g.suppressed:
+        return f"{g.indicator.label}: the gap is not published (a base is too small)."
+    sig = ("a significant difference after the Benjamini–Hochberg adjustment"
+           if g.significant else "not significant after the Benjamini–Hochberg adjustment")
+    return (f"{g.a.group}: {pct(g.a.estimate)} (n = {g.a.n}); {g.b.group}: {pct(g.b.estimate)} "
+            f"(n = {g.b.n}). The gap is {points(g.diff)} (95% CI {signed(100 * g.ci_low)} to "
+            f"{signed(100 * g.ci_high)}), {sig} (adjusted p {pvalue_words(g.p_adjusted)}).")
+
+
+def pvalue_words(p: float | None) -> str:
+    assert p is not None
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+class Builder:
+    """Draws every chart once and assembles the pages of one report."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.study = report.study
+        self.env = environment(self.study.root)
+        self._charts: dict[str, ch.Chart] = {}
+        self.extra: dict[str, Any] = {"has_pdf": False, "downloads": []}
+
+    # Charts are drawn once and shared by the site and the PDF.
+    def chart(self, key: str, make) -> ch.Chart:
+        if key not in self._charts:
+            self._charts[key] = make()
+        return self._charts[key]
+
+    def indicator_chart(self, iid: str, by: str | None = None) -> ch.Chart:
+        res = self.report.indicator(iid)
+        if by is None:
+            return self.chart(f"ind:{iid}", lambda: ch.proportion_bars(
+                [res.overall], res.indicator.label))
+        cells = next((b for b in res.by if b.breakdown.id == by), None)
+        if cells is None:
+            raise BuildError(f"unknown breakdown {by!r} for indicator {iid!r} (expected one "
+                             f"of: {', '.join(b.breakdown.id for b in res.by)})")
+        return self.chart(f"ind:{iid}:{by}", lambda: ch.proportion_bars(
+            [res.overall, *cells.cells], f"{res.indicator.label} by {cells.breakdown.label}"))
+
+    def headline_chart(self) -> ch.Chart:
+        cells = [Estimate(r.indicator.label, r.overall.n, r.overall.estimate, r.overall.ci_low,
+                          r.overall.ci_high, r.overall.effective_n, r.overall.suppressed,
+                          r.overall.low_base) for r in self.report.indicators]
+        return self.chart("headline", lambda: ch.proportion_bars(
+            cells, f"key indicators, all {self.study.unit}"))
+
+    def pages(self) -> list[PageDoc]:
+        r = self.report
+        pages: list[PageDoc] = []
+        narrative = {p.id: p for p in self.study.pages}
+        index_body = self.narrative(narrative["index"].file) if "index" in narrative else ""
+        pages.append(PageDoc("index", narrative["index"].title if "index" in narrative
+                             else "Headline findings", "Findings", "_headline.html",
+                             {"headline_chart": self.headline_chart()}, index_body))
+        if r.gaps and r.compare is not None:
+            pages.append(PageDoc("gaps", "Perspective gap", "Findings", "_gaps.html", {
+                "chart": self.chart("gaps", lambda: ch.dumbbell(list(r.gaps),
+                                                                 r.compare.compare)),
+                "groups": r.compare.compare}))
+        for res in r.indicators:
+            pages.append(PageDoc(f"indicator-{res.indicator.id}", res.indicator.label,
+                                 "Indicators", "_indicator.html", {
+                                     "res": res,
+                                     "charts": {b.breakdown.id: self.indicator_chart(
+                                         res.indicator.id, b.breakdown.id) for b in res.by}}))
+        if r.likert:
+            pages.append(PageDoc("agreement", "Agreement statements", "Questions",
+                                 "_likert.html", {"chart": self.chart(
+                                     "likert", lambda: ch.likert_diverging(list(r.likert)))}))
+        for m in r.multis:
+            chart = self.chart(f"multi:{m.question.id}", lambda m=m: ch.proportion_bars(
+                [_relabel(o.overall, o.label) for o in m.options], m.question.short))
+            pages.append(PageDoc(f"question-{m.question.id}", m.question.short, "Questions",
+                                 "_multi.html", {"mres": m, "chart": chart}))
+        for num in r.numbers:
+            chart = (self.chart(f"nps:{num.question.id}",
+                                lambda num=num: ch.nps_bars(list(num.nps)))
+                     if num.nps else None)
+            pages.append(PageDoc(f"question-{num.question.id}", num.question.short,
+                                 "Questions", "_number.html", {"num": num, "chart": chart}))
+        for b in self.study.breakdowns:
+            if b.question not in {q.id for q in self.study.questions_of(self.study.survey.id)}:
+                continue
+            pages.append(PageDoc(f"breakdown-{b.id}", f"By {b.label.lower()}", "Breakdowns",
+                                 "_breakdown.html", {"b": b}))
+        if r.interviews is not None:
+            pages.append(PageDoc("interviews", "Interviews", "Interviews", "_interviews.html", {
+                "iv": r.interviews,
+                "chart": self.chart("themes", lambda: ch.theme_grid(r.interviews))}))
+        for p in self.study.pages:
+            if p.id != "index":
+                pages.append(PageDoc(p.id, p.title, "Findings", "_narrative.html", {},
+                                     self.narrative(p.file)))
+        pages.append(PageDoc("methodology", "Methodology", "About", "_methodology.html"))
+        pages.append(PageDoc("data", "Data downloads", "About", "_data.html"))
+        return pages
+
+    # Narrative pages: Markdown with Jinja expressions, run in a sandbox.
+    def narrative(self, path: Path) -> str:
+        figures: list[str] = []
+
+        def estimate(iid: str, by: str | None = None, group: str | None = None) -> str:
+            res = self._ind(iid)
+            e = res.overall if by is None else self._cell(res, by, group)
+            if e.suppressed:
+                return "not published (base too small)"
+            return (f"{pct(e.estimate)} (95% CI {pct_range(e.ci_low, e.ci_high)}; "
+                    f"n = {e.n}{'; low base' if e.low_base else ''})")
+
+        def chart(iid: str, by: str | None = None) -> str:
+            self._ind(iid)
+            c = self.headline_chart() if iid == "*" else self.indicator_chart(iid, by)
+            figures.append(self.env.get_template("_figure.html").render(
+                chart=c, caption=None if iid == "*" else self._ind(iid).indicator.label))
+            return f"\n\nROCSFIGURE{len(figures) - 1:04d}\n\n"
+
+        def gap(iid: str) -> str:
+            res = self._ind(iid)
+            if res.gap is None:
+                raise BuildError(f"{path.name}: gap({iid!r}): the study declares no comparison")
+            return gap_sentence(res.gap)
+
+        sandbox = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+        try:
+            text = sandbox.from_string(path.read_text(encoding="utf-8")).render(
+                estimate=estimate, chart=chart, gap=gap,
+                finding=lambda iid: finding(self._ind(iid), self.study.unit),
+                findings=lambda: [finding(x, self.study.unit) for x in self.report.indicators],
+                study=_StudyFacts(self.study))
+        except TemplateError as exc:
+            raise BuildError(f"{path.name}: {exc}") from None
+        html = md.markdown(_escape_html(text), extensions=["tables", "smarty"],
+                           output_format="html")
+        for k, fig in enumerate(figures):
+            token = f"ROCSFIGURE{k:04d}"
+            html = html.replace(f"<p>{token}</p>", fig).replace(token, fig)
+        return html
+
+    def _ind(self, iid: str) -> IndicatorResult:
+        ids = [x.indicator.id for x in self.report.indicators]
+        if iid not in ids:
+            raise BuildError(f"unknown indicator {iid!r} in a page (expected one of: "
+                             f"{', '.join(ids)})")
+        return self.report.indicator(iid)
+
+    def _cell(self, res: IndicatorResult, by: str, group: str | None) -> Estimate:
+        for b in res.by:
+            if b.breakdown.id == by:
+                for c in b.cells:
+                    if c.group == group:
+                        return c
+                raise BuildError(f"unknown group {group!r} of breakdown {by!r} (expected one "
+                                 f"of: {', '.join(c.group for c in b.cells)})")
+        raise BuildError(f"unknown breakdown {by!r}")
+
+    def render_site(self, pages: list[PageDoc], extra: dict[str, Any]) -> dict[str, str]:
+        nav: list[tuple[str, list[PageDoc]]] = []
+        for p in pages:
+            if not nav or nav[-1][0] != p.nav:
+                nav.append((p.nav, []))
+            nav[-1][1].append(p)
+        self.extra = extra
+        out = {}
+        for p in pages:
+            body = self.body(p, print_mode=False)
+            out[p.filename] = self.env.get_template("page.html").render(
+                page=p, pages=pages, nav=nav, body=Markup(body), **self.common())
+        return out
+
+    def body(self, p: PageDoc, print_mode: bool) -> str:
+        return self.env.get_template(p.template).render(
+            page=p, narrative=Markup(p.body), print_mode=print_mode,
+            link=(lambda pid: f"#sec-{pid}") if print_mode else (lambda pid: f"{pid}.html"),
+            **p.context, **self.common())
+
+    def render_print(self, pages: list[PageDoc]) -> str:
+        sections = [(p, Markup(self.body(p, print_mode=True))) for p in pages
+                    if p.id != "data"]
+        return self.env.get_template("print.html").render(sections=sections, **self.common())
+
+    def common(self) -> dict[str, Any]:
+        r = self.report
+        return {"report": r, "study": self.study, "ALL": ALL, "version": __version__,
+                "weighted": self.study.survey.weight is not None, **self.extra,
+                "rules": self.study.disclosure, "unit": self.study.unit,
+                "finding": lambda res: finding(res, self.study.unit),
+                "gap_sentence": gap_sentence}
+
+
+def _relabel(e: Estimate, label: str) -> Estimate:
+    return Estimate(label, e.n, e.estimate, e.ci_low, e.ci_high, e.effective_n, e.suppressed,
+                    e.low_base)
+
+
+class _StudyFacts:
+    """What a narrative page may read of the study: plain facts, no methods."""
+
+    def __init__(self, study) -> None:
+        self.title = study.title
+        self.publisher = study.publisher
+        self.fieldwork = study.fieldwork
+        self.sample = study.sample
+        self.unit = study.unit
+        self.synthetic = study.synthetic
+
+
+_TAG = re.compile(r"<(?!/?(?:em|strong|br|sup|sub)\b)")
+
+
+def _escape_html(text: str) -> str:
+    """Markdown passes raw HTML through; a study page may use a few inline tags only."""
+    return _TAG.sub("&lt;", text)
+
+
+__all__ = ["Builder", "PageDoc", "environment", "escape", "finding", "gap_sentence"]
