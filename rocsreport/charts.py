@@ -76,7 +76,7 @@ def proportion_bars(cells: list[Estimate], title: str, axis_title: str = "") -> 
              "estimate": c.estimate, "ci_low": c.ci_low, "ci_high": c.ci_high,
              "label": pct(c.estimate), "low": c.low_base, "order": i}
             for i, c in enumerate(shown)]
-    y = alt.Y("group:N", sort=alt.EncodingSortField("order"), title=None)
+    y = alt.Y("group:N", sort=[d["group"] for d in data], title=None)
     base = alt.Chart(alt.Data(values=data)).encode(y=y)
     xscale = alt.Scale(domain=[0, 1])
     bars = base.mark_bar(height=16).encode(
@@ -109,13 +109,12 @@ def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
         for grp, e in ((groups[0], g.a), (groups[1], g.b)):
             dots.append({"indicator": label, "group": grp, "estimate": e.estimate, "order": i,
                          "label": pct(e.estimate)})
-    y = alt.Y("indicator:N", sort=alt.EncodingSortField("order"), title=None)
-    lines = alt.Chart(alt.Data(values=rows)).mark_rule(strokeWidth=3).encode(
-        y=y, x=alt.X("lo:Q", scale=alt.Scale(domain=[0, 1]),
-                     axis=alt.Axis(format="%", tickCount=5), title=None),
-        x2="hi:Q",
-        color=alt.Color("sig:N", scale=alt.Scale(domain=[True, False],
-                                                 range=["#4a5560", "#c9d0d7"]), legend=None))
+    y = alt.Y("indicator:N", sort=[r["indicator"] for r in rows], title=None)
+    x = alt.X("lo:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", tickCount=5),
+              title=None)
+    lines = [alt.Chart(alt.Data(values=[r for r in rows if r["sig"] is sig]))
+             .mark_rule(strokeWidth=3, color=colour).encode(y=y, x=x, x2="hi:Q")
+             for sig, colour in ((False, "#c9d0d7"), (True, "#4a5560"))]
     pts = alt.Chart(alt.Data(values=dots)).mark_point(filled=True, size=110, opacity=1).encode(
         y=y, x="estimate:Q",
         color=alt.Color("group:N", scale=alt.Scale(domain=list(groups),
@@ -123,8 +122,8 @@ def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
         shape=alt.Shape("group:N", scale=alt.Scale(domain=list(groups),
                                                    range=["circle", "diamond"]), title=None),
     )
-    chart = alt.layer(lines, pts).resolve_scale(color="independent").properties(
-        width=WIDTH - 200, height=max(ROW, ROW * len(rows)))
+    chart = alt.layer(*lines, pts).properties(width=WIDTH - 200,
+                                              height=max(ROW, ROW * len(rows)))
     parts = []
     for g in shown:
         sig = "significant" if g.significant else "not significant"
@@ -158,7 +157,7 @@ def likert_diverging(items: list[LikertResult]) -> Chart:
         labels = labels or [c.label for c in cats]
     colours = list(LIKERT_COLOURS) if len(labels) == 5 else None
     chart = alt.Chart(alt.Data(values=data)).mark_bar(height=18).encode(
-        y=alt.Y("item:N", sort=alt.EncodingSortField("order"), title=None),
+        y=alt.Y("item:N", sort=[it.question.short for it in shown], title=None),
         x=alt.X("start:Q", scale=alt.Scale(domain=[-1, 1]),
                 axis=alt.Axis(format="%", values=[-1, -0.5, 0, 0.5, 1], labelExpr=
                               "format(abs(datum.value), '.0%')"),
@@ -192,7 +191,7 @@ def nps_bars(cells: list[NpsCell]) -> Chart:
             start += share
     parts = ["Detractors (0-6)", "Passives (7-8)", "Promoters (9-10)"]
     chart = alt.Chart(alt.Data(values=data)).mark_bar(height=18).encode(
-        y=alt.Y("group:N", sort=alt.EncodingSortField("order"), title=None),
+        y=alt.Y("group:N", sort=list(dict.fromkeys(d["group"] for d in data)), title=None),
         x=alt.X("start:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
                 title=None),
         x2="end:Q",
@@ -207,30 +206,34 @@ def nps_bars(cells: list[NpsCell]) -> Chart:
 
 
 def theme_grid(iv: InterviewResult) -> Chart:
-    """Themes by role group: shaded by the number of interviewees, labelled with interviewees
-    and organisations. Counts, not percentages: the bases are small."""
+    """Themes by role group: shaded by the share of the group's interviewees, labelled with the
+    counts of interviewees and organisations. Counts, not percentages: the bases are small."""
     data = []
+    groups = [(j, g) for j, g in enumerate(iv.groups[:-1]) if iv.bases[j] is not None]
+    columns = [f"{g} (n = {iv.bases[j]})" for j, g in groups]
     for i, t in enumerate(iv.themes):
-        for j, group in enumerate(iv.groups):
+        for (j, _), col in zip(groups, columns, strict=True):
             n, orgs = t.interviewees[j], t.organisations[j]
             if n is None:
                 continue
-            data.append({"theme": t.label, "group": f"{group} (of {iv.bases[j]})",
-                         "n": n, "text": f"{n} ({orgs} org{'s' if orgs != 1 else ''})",
-                         "order": i, "col": j, "dark": n > 0.6 * max(iv.bases[j] or 1, 1)})
+            share = n / iv.bases[j]
+            data.append({"theme": t.label, "group": col, "share": share,
+                         "text": f"{n} ({orgs} org{'s' if orgs != 1 else ''})", "order": i,
+                         "dark": share > 0.55})
+    themes = [t.label for t in iv.themes]
     base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y("theme:N", sort=alt.EncodingSortField("order"), title=None),
-        x=alt.X("group:N", sort=alt.EncodingSortField("col"), title=None,
-                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=200)),
+        y=alt.Y("theme:N", sort=themes, title=None, axis=alt.Axis(labelLimit=340)),
+        x=alt.X("group:N", sort=columns, title=None,
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=180)),
     )
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("n:Q", scale=alt.Scale(scheme="blues", domainMin=0), legend=None))
+        color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None))
     text = base.mark_text(fontSize=12).encode(
         text="text:N", color=alt.Color("dark:N", scale=alt.Scale(domain=[True, False],
                                                                  range=["white", INK]),
                                        legend=None))
     chart = alt.layer(rect, text).resolve_scale(color="independent").properties(
-        width=3 * 120, height=ROW * len(iv.themes))
+        width=190 * len(columns), height=ROW * len(iv.themes))
     alt_text = "Grid of interview themes by role group, as numbers of interviewees (and of " \
         "organisations). " + "; ".join(
             f"{t.label}: " + ", ".join(f"{g} {n} ({o} organisations)" for g, n, o in

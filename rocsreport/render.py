@@ -81,7 +81,9 @@ def finding(res: IndicatorResult, unit: str) -> str:
     if e.suppressed:
         return f"{res.indicator.label}: not published (base too small)."
     words = fraction_words(e.estimate)
-    words = {"half": "half of", "none": "no", "all": "all"}.get(words, words)
+    words = {"none": "no"}.get(words, words)
+    if words.endswith("half"):
+        words += " of"  # "just over half of organisations"
     low = "; low base" if e.low_base else ""
     return (f"{capitalise(words)} {unit} ({pct(e.estimate)}; 95% CI "
             f"{pct_range(e.ci_low, e.ci_high)}; n = {e.n}{low}) {res.indicator.statement}.")
@@ -201,10 +203,15 @@ class Builder:
                     f"n = {e.n}{'; low base' if e.low_base else ''})")
 
         def chart(iid: str, by: str | None = None) -> str:
-            self._ind(iid)
-            c = self.headline_chart() if iid == "*" else self.indicator_chart(iid, by)
-            figures.append(self.env.get_template("_figure.html").render(
-                chart=c, caption=None if iid == "*" else self._ind(iid).indicator.label))
+            """chart("*") draws every indicator; chart(id, by=breakdown) one of them."""
+            if iid == "*":
+                c, caption = self.headline_chart(), f"Key indicators, all {self.study.unit}"
+            else:
+                res = self._ind(iid)
+                c = self.indicator_chart(iid, by)
+                caption = res.indicator.label + ("" if by is None else
+                                                 f" by {self.study.breakdown(by).label.lower()}")
+            figures.append(self.env.get_template("_figure.html").render(chart=c, caption=caption))
             return f"\n\nROCSFIGURE{len(figures) - 1:04d}\n\n"
 
         def gap(iid: str) -> str:
