@@ -41,7 +41,7 @@ def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
         font=FONT, background="white", padding=8, aria=False,
     ).configure_view(stroke=None).configure_axis(
         labelColor=INK, titleColor=MUTED, labelFontSize=12, titleFontSize=11, gridColor="#e6e9ee",
-        domainColor="#9aa3ad", tickColor="#9aa3ad", labelLimit=260, titleFontWeight="normal",
+        domainColor="#9aa3ad", tickColor="#9aa3ad", labelLimit=360, titleFontWeight="normal",
     ).configure_legend(
         labelColor=INK, titleColor=MUTED, labelFontSize=12, titleFontSize=11, orient="top",
         titleFontWeight="normal", labelLimit=260,
@@ -224,7 +224,7 @@ def theme_grid(iv: InterviewResult) -> Chart:
     base = alt.Chart(alt.Data(values=data)).encode(
         y=alt.Y("theme:N", sort=themes, title=None, axis=alt.Axis(labelLimit=340)),
         x=alt.X("group:N", sort=columns, title=None,
-                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=180)),
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=230)),
     )
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None))
@@ -233,7 +233,7 @@ def theme_grid(iv: InterviewResult) -> Chart:
                                                                  range=["white", INK]),
                                        legend=None))
     chart = alt.layer(rect, text).resolve_scale(color="independent").properties(
-        width=190 * len(columns), height=ROW * len(iv.themes))
+        width=230 * len(columns), height=ROW * len(iv.themes))
     alt_text = "Grid of interview themes by role group, as numbers of interviewees (and of " \
         "organisations). " + "; ".join(
             f"{t.label}: " + ", ".join(f"{g} {n} ({o} organisations)" for g, n, o in

@@ -1,0 +1,66 @@
+"""Small studies written into a temporary folder, for tests that need exact numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "surveys" / "beyond-measurement"
+
+STUDY_YAML = """\
+title: Test study
+synthetic: true
+unit: organisations
+sources:
+  survey:
+    file: data/survey.csv
+    id: rid
+{weight}
+questions:
+  - {{id: rid, type: id}}
+  - {{id: grp, type: single, wording: Group, codes: [A, B, Tiny]}}
+  - {{id: ans, type: single, wording: "Answer?", codes: ["Yes", "No"], missing: [Refused]}}
+  - id: tools
+    type: multi
+    wording: Tools used
+    codes: {{x: Tool X, y: Tool Y, none: None of these}}
+    missing: {{dk: Don't know}}
+{extra_questions}
+indicators:
+  yes_share: {{label: Say yes, statement: say yes, question: ans, numerator: ["Yes"]}}
+breakdowns:
+  grp: {{label: Group, question: grp, compare: [A, B]}}
+"""
+
+
+def rows_for(groups: dict[str, tuple[int, int]], tools: str = "x") -> list[dict[str, str]]:
+    """Rows with, per group, (number answering Yes, number answering No)."""
+    rows = []
+    for g, (yes, no) in groups.items():
+        for ans in ["Yes"] * yes + ["No"] * no:
+            rows.append({"rid": f"r{len(rows) + 1:04d}", "grp": g, "ans": ans, "tools": tools})
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    cols = list(rows[0])
+    lines = [",".join(cols)] + [",".join(r[c] for c in cols) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def make_study(tmp_path):
+    def make(rows: list[dict[str, str]], *, weight: bool = False, extra_questions: str = "",
+             text: str | None = None) -> Path:
+        root = tmp_path / "study"
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        write_csv(root / "data" / "survey.csv", rows)
+        yaml = text if text is not None else STUDY_YAML.format(
+            weight="    weight: w" if weight else "",
+            extra_questions=(extra_questions + ("\n  - {id: w, type: number, wording: Weight}"
+                                                if weight else "")))
+        (root / "study.yaml").write_text(yaml, encoding="utf-8")
+        return root
+    return make
