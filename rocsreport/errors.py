@@ -15,14 +15,16 @@ class RocsError(click.ClickException):
 
 
 class SpecError(RocsError):
-    """study.yaml is malformed or inconsistent. Carries every problem found, not just the first."""
+    """study.yaml is malformed or inconsistent. Carries every problem found, not only the first.
+    """
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         if len(self.problems) == 1:
             message = self.problems[0]
         else:
-            message = f"{len(self.problems)} problems in the study:\n  " + "\n  ".join(self.problems)
+            listed = "\n  ".join(self.problems)
+            message = f"{len(self.problems)} problems in the study:\n  {listed}"
         super().__init__(message)
 
 

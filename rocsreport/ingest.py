@@ -299,7 +299,8 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     if missing:
         raise IngestError("; ".join(missing))
     # Rewrite rejects in a fixed order so that two loads give the same table.
-    con.execute("CREATE TABLE _r AS SELECT * FROM rejects ORDER BY source, line, \"column\", reason")
+    con.execute("CREATE TABLE _r AS SELECT * FROM rejects "
+                "ORDER BY source, line, \"column\", reason")
     con.execute("DROP TABLE rejects")
     con.execute("ALTER TABLE _r RENAME TO rejects")
     return tuple(summaries), read_rejects(con), tuple(extra)

@@ -95,7 +95,7 @@ def render_pdf(html: str, base: Path) -> bytes:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     class NoFetch(URLFetcher):
-        def fetch(self, url: str, headers: dict | None = None):  # noqa: ARG002
+        def fetch(self, url: str, headers: dict | None = None):
             raise FatalURLFetchingError(f"the PDF may not load external resources: {url[:80]}")
 
     css = CSS(string=(DEFAULTS / "assets" / "print.css").read_text(encoding="utf-8"),

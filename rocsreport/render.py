@@ -56,7 +56,7 @@ def environment(study_root: Path) -> Environment:
     from an override that extends it."""
     defaults = FileSystemLoader(str(DEFAULTS))
     loader = ChoiceLoader([FileSystemLoader(str(study_root / "templates")), defaults,
-                           PrefixLoader({"default": defaults})])
+                           PrefixLoader({"default": defaults}, delimiter=":")])
     env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(pct=_pct, pct_range=pct_range, points=points, words=fraction_words,
@@ -264,17 +264,20 @@ class Builder:
         for p in pages:
             body = self.body(p, print_mode=False)
             out[p.filename] = self.env.get_template("page.html").render(
-                page=p, pages=pages, nav=nav, body=Markup(body), **self.common())
+                page=p, pages=pages, nav=nav, body=Markup(body),  # noqa: S704 - our own autoescaped HTML
+                **self.common())
         return out
 
     def body(self, p: PageDoc, print_mode: bool) -> str:
         return self.env.get_template(p.template).render(
-            page=p, narrative=Markup(p.body), print_mode=print_mode,
+            page=p, narrative=Markup(p.body),  # noqa: S704 - Markdown we rendered, tags escaped
+            print_mode=print_mode,
             link=(lambda pid: f"#sec-{pid}") if print_mode else (lambda pid: f"{pid}.html"),
             **p.context, **self.common())
 
     def render_print(self, pages: list[PageDoc]) -> str:
-        sections = [(p, Markup(self.body(p, print_mode=True))) for p in pages
+        sections = [(p, Markup(self.body(p, print_mode=True)))  # noqa: S704 - autoescaped
+                    for p in pages
                     if p.id != "data"]
         return self.env.get_template("print.html").render(sections=sections, **self.common())
 

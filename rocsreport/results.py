@@ -405,7 +405,7 @@ def _interviews(con: duckdb.DuckDBPyConnection, study: Study) -> InterviewResult
     quotes = tuple(Quote(text, ", ".join(a for a in attrib))
                    for text, attrib in agg.quotes(con, study))
     return InterviewResult(
-        tuple(labels) + (ALL,),
+        (*labels, ALL),
         tuple(bases[k].interviewees if ok(k) else None for k in keys),
         tuple(bases[k].organisations if ok(k) else None for k in keys),
         tuple(themes), quotes, bd.label)

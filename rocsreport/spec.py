@@ -320,7 +320,8 @@ def load_study(root: Path) -> Study:
     qmap = {q.id: q for q in questions}
     _check_source_columns(ck, sources, qmap)
 
-    indicators = _read_indicators(ck, ck.get(raw, "indicators", "", dict, default={}), qmap, sources)
+    indicators = _read_indicators(ck, ck.get(raw, "indicators", "", dict, default={}), qmap,
+                                  sources)
     breakdowns = _read_breakdowns(ck, ck.get(raw, "breakdowns", "", dict, required=False,
                                              default={}), qmap)
     disclosure = _read_disclosure(ck, ck.get(raw, "disclosure", "", dict, required=False,
@@ -394,9 +395,8 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
         if qid is None or qtype is None:
             continue
         if not _ID_RE.match(qid):
-            ck.add(f"{path}.id", "a question id must start with a letter and hold only letters, digits and "
-                   "underscores "
-                   "(it is also the column name)")
+            ck.add(f"{path}.id", "a question id must start with a letter and hold only "
+                   "letters, digits and underscores (it is also the column name)")
         if qid in seen:
             ck.add(f"{path}.id", f"duplicate question id {qid!r}")
         seen.add(qid)

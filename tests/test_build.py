@@ -1,0 +1,198 @@
+"""The built report: deterministic, self-contained, private, and the PDF says the headline."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from rocsreport import publish as publish_mod
+from rocsreport.errors import BuildError
+from rocsreport.pipeline import build
+
+from .conftest import EXAMPLE, rows_for
+
+
+@pytest.fixture(scope="module")
+def example_sites(tmp_path_factory):
+    """The example built twice, each from its own copy, with the PDF."""
+    out = []
+    for k in range(2):
+        base = tmp_path_factory.mktemp(f"build{k}")
+        study = base / "beyond-measurement"
+        shutil.copytree(EXAMPLE, study, ignore=shutil.ignore_patterns(".rocsreport"))
+        result = build(study, base / "site", None)
+        out.append(result)
+    return out
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_builds_are_byte_identical(example_sites):
+    a, b = (files(r.out) for r in example_sites)
+    assert sorted(a) == sorted(b)
+    assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_site_has_every_page_and_the_pdf(example_sites):
+    site = example_sites[0].out
+    names = set(files(site))
+    for page in ("index.html", "gaps.html", "interviews.html", "methodology.html",
+                 "indicator-roi_not_measured.html", "indicator-cost_not_measured.html",
+                 "agreement.html", "question-measures_used.html", "question-recommend.html",
+                 "breakdown-role_group.html", "data.html", "report.pdf", "assets/style.css",
+                 "data/indicator-roi_not_measured.csv", "data/gaps.csv"):
+        assert page in names
+
+
+class Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+        self.figures: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ("href", "src", "srcset", "action", "poster", "data"):
+            if a.get(key):
+                self.refs.append(a[key])
+        if a.get("role") == "img":
+            self.figures.append(a)
+
+
+def test_links_are_relative_and_resolve_and_nothing_is_fetched(example_sites):
+    site = example_sites[0].out
+    for page in sorted(site.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        parser = Refs()
+        parser.feed(text)
+        for ref in parser.refs:
+            assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/", ref, re.I), (page.name, ref)
+            target = ref.split("#")[0]
+            if target:
+                assert (site / target).is_file(), (page.name, ref)
+        assert "<script" not in text
+        for fig in parser.figures:
+            assert len(fig.get("aria-label", "")) > 40, page.name
+    css = (site / "assets" / "style.css").read_text(encoding="utf-8")
+    assert "url(" not in css and "@import" not in css
+
+
+def test_every_page_says_the_data_is_illustrative(example_sites):
+    site = example_sites[0].out
+    for page in sorted(site.glob("*.html")):
+        assert "Illustrative data." in page.read_text(encoding="utf-8"), page.name
+
+
+def test_headline_is_written_in_words_from_the_data(example_sites):
+    index = (example_sites[0].out / "index.html").read_text(encoding="utf-8")
+    assert ("Two in five organisations (40%; 95% CI 32% to 49%; n = 125) do not measure, or do "
+            "not know, the return on investment from customer service.") in index
+    assert ("Nearly three in ten organisations (28%; 95% CI 21% to 36%; n = 125) do not measure "
+            "the cost of customer service.") in index
+
+
+def test_pdf_text_has_the_headline_figures(example_sites):
+    reader = PdfReader(str(example_sites[0].out / "report.pdf"))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
+    assert "Two in five organisations (40%; 95% CI 32% to 49%; n = 125)" in flat
+    assert "Nearly three in ten organisations (28%; 95% CI 21% to 36%; n = 125)" in flat
+    assert "Contents" in flat and "Methodology" in flat
+    assert "Illustrative data." in flat
+    assert len(reader.pages) >= 10
+    assert f"Page 2 of {len(reader.pages)}" in flat
+
+
+def test_interview_quotes_never_name_an_organisation(example_sites):
+    site = example_sites[0].out
+    for name, data in files(site).items():
+        if name.endswith((".html", ".csv")):
+            assert b"INT-ORG-" not in data, name
+            assert not re.search(rb"ORG\d{3}", data), name
+
+
+def test_a_suppressed_cell_reaches_no_output(make_study, tmp_path):
+    # Tiny: 2 of 9 say yes (22.2%). Base 9 < 10, so it must appear nowhere, PDF included.
+    rows = rows_for({"A": (12, 28), "B": (20, 13), "Tiny": (2, 7)})
+    root = make_study(rows)
+    result = build(root, tmp_path / "site", None)
+    texts = {n: d.decode("utf-8", "replace") for n, d in files(result.out).items()
+             if not n.endswith(".pdf")}
+    pdf = " ".join(p.extract_text() for p in PdfReader(str(result.out / "report.pdf")).pages)
+    texts["report.pdf"] = pdf
+    for name, text in texts.items():
+        for leak in ("22%", "22.2", "0.2222", "n = 9"):
+            assert leak not in text, (name, leak)
+    assert "Tiny" in texts["indicator-yes_share.html"]  # the group is named, its figure is not
+    assert "Not shown, base too small to publish: Tiny." in texts["indicator-yes_share.html"]
+    assert "Tiny,,,,,,True,False" in texts["data/indicator-yes_share.csv"]
+
+
+def test_out_folder_with_foreign_files_is_refused(make_study, tmp_path):
+    root = make_study(rows_for({"A": (20, 20)}))
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(BuildError) as exc:
+        build(root, out, None, make_pdf=False)
+    assert exc.value.message == (f"--out {out} holds files that rocsreport did not write; "
+                                 "choose an empty or new folder")
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_failed_build_leaves_the_previous_site(make_study, tmp_path, monkeypatch):
+    root = make_study(rows_for({"A": (20, 20)}))
+    out = tmp_path / "site"
+    build(root, out, None, make_pdf=False)
+    before = files(out)
+
+    def boom(*a, **k):
+        raise BuildError("PDF: injected failure")
+    monkeypatch.setattr(publish_mod, "render_pdf", boom)
+    with pytest.raises(BuildError):
+        build(root, out, None)
+    assert files(out) == before
+    assert not any(p.name.startswith(".site.") for p in tmp_path.iterdir())
+
+
+def test_study_templates_override_and_extend_the_defaults(make_study, tmp_path):
+    root = make_study(rows_for({"A": (20, 20)}))
+    (root / "templates").mkdir()
+    (root / "templates" / "_notice.html").write_text(
+        '<p class="house">House notice.</p>{% include "default:_notice.html" %}')
+    result = build(root, tmp_path / "site", None, make_pdf=False)
+    index = (result.out / "index.html").read_text()
+    assert '<p class="house">House notice.</p>' in index
+    assert "Illustrative data." in index
+
+
+def test_narrative_page_with_an_unknown_indicator(make_study, tmp_path):
+    root = make_study(rows_for({"A": (20, 20)}))
+    (root / "pages").mkdir()
+    (root / "pages" / "index.md").write_text("Share: {{ estimate('nope') }}")
+    with (root / "study.yaml").open("a") as f:
+        f.write("pages:\n  - {id: index, title: Home, file: pages/index.md}\n")
+    with pytest.raises(BuildError) as exc:
+        build(root, tmp_path / "site", None, make_pdf=False)
+    assert exc.value.message == ("unknown indicator 'nope' in a page (expected one of: "
+                                 "yes_share)")
+
+
+def test_autoescape_in_labels(make_study, tmp_path):
+    # A code label with markup is shown as text, never parsed as HTML.
+    root = make_study(rows_for({"A": (20, 20)}))
+    text = (root / "study.yaml").read_text().replace(
+        "codes: {x: Tool X,", "codes: {x: '<img src=x onerror=alert(1)>',")
+    (root / "study.yaml").write_text(text)
+    result = build(root, tmp_path / "site", None, make_pdf=False)
+    page = (result.out / "question-tools.html").read_text()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
