@@ -222,7 +222,7 @@ def theme_grid(iv: InterviewResult) -> Chart:
                          "dark": share > 0.55})
     themes = [t.label for t in iv.themes]
     base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y("theme:N", sort=themes, title=None, axis=alt.Axis(labelLimit=340)),
+        y=alt.Y("theme:N", sort=themes, title=None, axis=alt.Axis(labelLimit=480)),
         x=alt.X("group:N", sort=columns, title=None,
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=230)),
     )

@@ -152,6 +152,9 @@ class Builder:
                 "chart": self.chart("gaps", lambda: ch.dumbbell(list(r.gaps),
                                                                  r.compare.compare)),
                 "groups": r.compare.compare}))
+        # The study's own narrative pages follow the headline, in the order declared.
+        pages += [PageDoc(p.id, p.title, "Findings", "_narrative.html", {},
+                          self.narrative(p.file)) for p in self.study.pages if p.id != "index"]
         for res in r.indicators:
             pages.append(PageDoc(f"indicator-{res.indicator.id}", res.indicator.label,
                                  "Indicators", "_indicator.html", {
@@ -182,10 +185,6 @@ class Builder:
             pages.append(PageDoc("interviews", "Interviews", "Interviews", "_interviews.html", {
                 "iv": r.interviews,
                 "chart": self.chart("themes", lambda: ch.theme_grid(r.interviews))}))
-        for p in self.study.pages:
-            if p.id != "index":
-                pages.append(PageDoc(p.id, p.title, "Findings", "_narrative.html", {},
-                                     self.narrative(p.file)))
         pages.append(PageDoc("methodology", "Methodology", "About", "_methodology.html"))
         pages.append(PageDoc("data", "Data downloads", "About", "_data.html"))
         return pages

@@ -85,3 +85,30 @@ def test_multiple_choice_base_is_respondents_not_answers(make_study, tmp_path):
     assert shares["x"].estimate == pytest.approx(20 / 30)
     assert shares["y"].estimate == pytest.approx(20 / 30)
     assert shares["none"].estimate == 0.0 and shares["none"].n == 30
+
+
+def test_example_likert_and_nps_against_a_count_of_the_csv(tmp_path):
+    # Independent source: the example CSV counted with the csv module.
+    import csv
+
+    from .conftest import EXAMPLE
+
+    with (EXAMPLE / "data" / "executives.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rep = report_for(EXAMPLE, tmp_path)
+    answered = [r for r in rows if r["vision_link"] != "9"]
+    agree = [r for r in answered if r["vision_link"] in ("4", "5")]
+    vision = next(it for it in rep.likert if it.question.id == "vision_link")
+    assert vision.top2.n == len(answered) == 122
+    assert vision.top2.estimate == pytest.approx(len(agree) / len(answered), abs=1e-15)
+    scores = [int(r["vision_link"]) for r in answered]
+    assert vision.mean.estimate == pytest.approx(sum(scores) / len(scores), abs=1e-12)
+    rec = [int(r["recommend"]) for r in rows]
+    nps = rep.numbers[0].nps[0]
+    promoters = sum(x >= 9 for x in rec) / len(rec)
+    detractors = sum(x <= 6 for x in rec) / len(rec)
+    assert nps.score.estimate == pytest.approx(100 * (promoters - detractors), abs=1e-9)
+    roi = rep.indicator("roi_not_measured").overall
+    assert (roi.n, roi.estimate) == (125, pytest.approx(50 / 125))
+    cost = rep.indicator("cost_not_measured").overall
+    assert (cost.n, cost.estimate) == (125, pytest.approx(35 / 125))
