@@ -25,12 +25,13 @@ COPY (
   SELECT 'R' || lpad(i::VARCHAR, 9, '0') AS respondent_id,
          'ORG' || i AS organisation_id,
          (['CEO','Managing Director','Customer Service Director','Operations Director',
-           'Customer Insight Director','Head of Customer Experience'])[1 + (hash(i, 1) % 6)::BIGINT] AS role,
+           'Customer Insight Director','Head of Customer Experience'])
+           [1 + (hash(i, 1) % 6)::BIGINT] AS role,
          (['Retail','Banks & building societies','Utilities','Telecommunications & media',
-           'Transport','Public services','Leisure','Services','Automotive'])[1 + (hash(i, 2) % 9)::BIGINT]
-           AS sector,
-         (['Under 250 employees','250 to 999','1,000 to 4,999','5,000 or more'])[1 + (hash(i, 3) % 4)::BIGINT]
-           AS org_size,
+           'Transport','Public services','Leisure','Services','Automotive'])
+           [1 + (hash(i, 2) % 9)::BIGINT] AS sector,
+         (['Under 250 employees','250 to 999','1,000 to 4,999','5,000 or more'])
+           [1 + (hash(i, 3) % 4)::BIGINT] AS org_size,
          (['Yes','No','Don''t know'])[1 + (hash(i, 4) % 3)::BIGINT] AS measure_cost,
          (['Yes','No','Don''t know'])[1 + (hash(i, 5) % 3)::BIGINT] AS measure_roi,
          (['Yes','No','Don''t know'])[1 + (hash(i, 6) % 3)::BIGINT] AS link_performance,
