@@ -247,6 +247,19 @@ class _Checker:
             return default
         return value
 
+    def entry(self, path: str, key: Any, body: Any, what: str, allowed: tuple[str, ...]) -> bool:
+        """Check one named entry of a mapping section (an indicator, a breakdown)."""
+        if not _ID_RE.match(str(key)):
+            self.add(path, f"a {what} id must start with a letter and hold only letters, "
+                     "digits and underscores")
+            return False
+        if not isinstance(body, dict):
+            self.add(path, f"expected a mapping with {', '.join(allowed[:3])}, ..., got "
+                     f"{_describe(body)}")
+            return False
+        self.unknown_keys(body, allowed, path)
+        return True
+
     def unknown_keys(self, raw: dict[str, Any], allowed: tuple[str, ...], path: str) -> None:
         for key in raw:
             if key not in allowed:
@@ -477,13 +490,9 @@ def _read_indicators(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
         ck.add("indicators", "expected at least one indicator")
     for iid, body in raw.items():
         path = f"indicators.{iid}"
-        if not _ID_RE.match(str(iid)):
-            ck.add(path, "an indicator id must be letters, digits and underscores")
+        if not ck.entry(path, iid, body, "indicator",
+                        ("label", "statement", "question", "numerator", "base")):
             continue
-        if not isinstance(body, dict):
-            ck.add(path, f"expected a mapping with question and numerator, got {_describe(body)}")
-            continue
-        ck.unknown_keys(body, ("label", "statement", "question", "numerator", "base"), path)
         label = ck.get(body, "label", path, str)
         statement = ck.get(body, "statement", path, str, required=False, default=None)
         qid = ck.get(body, "question", path, str)
@@ -518,13 +527,8 @@ def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
     out = []
     for bid, body in raw.items():
         path = f"breakdowns.{bid}"
-        if not _ID_RE.match(str(bid)):
-            ck.add(path, "a breakdown id must be letters, digits and underscores")
+        if not ck.entry(path, bid, body, "breakdown", ("label", "question", "groups", "compare")):
             continue
-        if not isinstance(body, dict):
-            ck.add(path, f"expected a mapping with question and groups, got {_describe(body)}")
-            continue
-        ck.unknown_keys(body, ("label", "question", "groups", "compare"), path)
         label = ck.get(body, "label", path, str, required=False, default=str(bid))
         qid = ck.get(body, "question", path, str)
         q = qmap.get(qid) if qid else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _DENOMINATORS = (2, 3, 4, 5, 10)
 _EXACT = 0.005
+_NEAR = 0.03
 MINUS = "\u2212"
 
 
@@ -20,22 +21,31 @@ def fraction_words(p: float) -> str:
     """A proportion as a simple fraction in words ("two in five", "just over one in four").
 
     The nearest fraction with denominator 2, 3, 4, 5 or 10 is used, the smaller denominator
-    winning when two are equally near; a qualifier says which side of it the proportion lies.
+    winning when two are equally near, with "just over" or "nearly" when it is within three
+    points. Further from every such fraction, the proportion is "more than" the one below it.
     """
     if p <= 0:
         return "none"
     if p >= 1:
         return "all"
-    best = min(((abs(p - k / d), d, k) for d in _DENOMINATORS for k in range(1, d)),
-               key=lambda t: (round(t[0], 6), t[1]))
-    diff, d, k = best
-    words = f"{_NUMBERS[k]} in {_NUMBERS[d]}"
-    if k == 1 and d == 2:
-        words = "half"
-    if diff < _EXACT:
-        return words
-    return ("just over " if p > k / d else "nearly ") + words
+    fractions = sorted({(k / d, d, k) for d in _DENOMINATORS for k in range(1, d)},
+                       key=lambda t: (t[0], t[1]))
+    best = min(fractions, key=lambda t: (round(abs(p - t[0]), 6), t[1]))
+    value, d, k = best
+    if abs(p - value) < _EXACT:
+        return _say(k, d)
+    if round(abs(p - value), 9) <= _NEAR:
+        return ("just over " if p > value else "nearly ") + _say(k, d)
+    # Far from any simple fraction: say which one it exceeds.
+    below = [t for t in fractions if t[0] < p]
+    if not below:
+        return "fewer than one in ten"
+    value, d, k = max(below, key=lambda t: (t[0], -t[1]))
+    return "more than " + _say(k, d)
 
+
+def _say(k: int, d: int) -> str:
+    return "half" if (k, d) == (1, 2) else f"{_NUMBERS[k]} in {_NUMBERS[d]}"
 
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]

@@ -148,7 +148,10 @@ def test_nps_by_hand():
 
 @pytest.mark.parametrize(("p", "words"), [
     (0.40, "two in five"), (0.28, "nearly three in ten"), (0.5, "half"),
-    (0.54, "just over half"), (0.25, "one in four"), (0.333, "one in three"),
+    (0.52, "just over half"), (0.54, "more than half"), (0.5528, "more than half"),
+    (0.57, "nearly three in five"), (0.45, "more than two in five"),
+    (0.25, "one in four"), (0.333, "one in three"), (0.03, "fewer than one in ten"),
+    (0.96, "more than nine in ten"),
     (0.71, "just over seven in ten"), (0.0, "none"), (1.0, "all")])
 def test_fraction_words(p, words):
     assert fraction_words(p) == words
