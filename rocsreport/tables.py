@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from .errors import RocsError
 from .results import ALL as ALL_GROUP
 from .results import Estimate, Report
+from .spec import Code, Question
 
 ESTIMATE_FIELDS = ("group", "n", "estimate", "ci_low", "ci_high", "effective_n", "suppressed",
                    "low_base")
@@ -74,6 +75,12 @@ def format_rows(rows: list[dict[str, object]], fmt: str) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in [header, *body]]
     return "\n".join(lines) + "\n"
+
+
+def _range_code(q: Question) -> Code:
+    lo = "" if q.min is None else f"{q.min:g}"
+    hi = "" if q.max is None else f"{q.max:g}"
+    return Code("", f"{lo} to {hi}".strip(), False)
 
 
 def _est(e: Estimate) -> list[object]:
@@ -147,6 +154,14 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
         if rows:
             out.append((f"breakdown-{bd.id}.csv", f"Every indicator by {bd.label.lower()}",
                         to_csv(["indicator", "group", *_EST], rows)))
+    out.append(("methodology-sources.csv", "Records read, loaded and rejected per source", to_csv(
+        ["source", "file", "rows", "loaded", "rejected"],
+        [[s.source, s.file, s.rows, s.loaded, s.rejected] for s in report.loads])))
+    out.append(("methodology-questions.csv", "The questions used, with their answer codes", to_csv(
+        ["id", "type", "wording", "code", "label", "missing"],
+        [[q.id, q.type, q.wording, c.value, c.label, c.missing]
+         for q in report.study.questions if q.type not in ("id", "text")
+         for c in (q.codes or (_range_code(q),))])))
     iv = report.interviews
     if iv is not None:
         rows = [[t.code, t.label, g, iv.bases[k], t.interviewees[k], t.organisations[k]]

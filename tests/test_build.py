@@ -196,3 +196,16 @@ def test_autoescape_in_labels(make_study, tmp_path):
     page = (result.out / "question-tools.html").read_text()
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_pdf_to_a_chosen_path_and_every_table_has_a_csv(make_study, tmp_path):
+    root = make_study(rows_for({"A": (20, 20), "B": (15, 16)}))
+    pdf = tmp_path / "elsewhere" / "study.pdf"
+    result = build(root, tmp_path / "site", pdf)
+    assert result.pdf == pdf and pdf.read_bytes().startswith(b"%PDF-")
+    assert not (result.out / "report.pdf").exists()
+    assert "report.pdf" not in (result.out / "index.html").read_text()
+    for page in sorted(result.out.glob("*.html")):
+        text = page.read_text()
+        tables, csvs = text.count("<table"), text.count('class="csv"')
+        assert tables == csvs, (page.name, tables, csvs)
