@@ -138,3 +138,28 @@ def test_opened_database_has_external_access_disabled(make_study, tmp_path):
             con.execute("SET enable_external_access = true")
     finally:
         con.close()
+
+
+def test_parquet_loads_like_csv(make_study, tmp_path):
+    rows = rows_for({"A": (20, 25), "B": (10, 12)})
+    root = make_study(rows)
+    csv_db = ingest.load(load_study(root), tmp_path / "csv.duckdb").db
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_csv('{root}/data/survey.csv', all_varchar = true)) "
+                f"TO '{root}/data/survey.parquet' (FORMAT parquet)")
+    con.close()
+    text = (root / "study.yaml").read_text().replace("data/survey.csv", "data/survey.parquet")
+    (root / "study.yaml").write_text(text)
+    pq_db = ingest.load(load_study(root), tmp_path / "pq.duckdb").db
+    assert table(csv_db, "SELECT * FROM survey ORDER BY rid") == \
+        table(pq_db, "SELECT * FROM survey ORDER BY rid")
+
+
+def test_runs_as_a_module():
+    import subprocess
+    import sys
+
+    from rocsreport import __version__
+    out = subprocess.run([sys.executable, "-m", "rocsreport", "--version"], check=True,
+                         capture_output=True, text=True).stdout
+    assert out == f"rocsreport, version {__version__}\n"
