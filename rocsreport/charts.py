@@ -63,10 +63,13 @@ def _ci_text(e: Estimate) -> str:
 
 
 def _not_shown(cells: list[Estimate]) -> str:
-    hidden = [c.group for c in cells if c.suppressed]
-    if not hidden:
-        return ""
-    return f" Not shown, base too small to publish: {', '.join(hidden)}."
+    hidden = [c.group for c in cells if c.suppressed and not c.secondary]
+    guard = [c.group for c in cells if c.secondary]
+    text = f" Not shown, base too small to publish: {', '.join(hidden)}." if hidden else ""
+    if guard:
+        text += (f" Also withheld, so that a suppressed figure cannot be worked out from the "
+                 f"total: {', '.join(guard)}.")
+    return text
 
 
 def proportion_bars(cells: list[Estimate], title: str, axis_title: str = "") -> Chart:

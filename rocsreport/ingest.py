@@ -199,7 +199,8 @@ def _read_raw(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> lis
     return [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
 
 
-def _check_sql(q: Question, col: str, source: Source) -> list[tuple[str, list[object]]]:
+def _check_sql(q: Question, col: str, source: Source, study: Study
+               ) -> list[tuple[str, list[object]]]:
     """SELECT statements yielding (rowid, value, reason) for every bad value of one column."""
     v = f"trim({col})"
     out: list[tuple[str, list[object]]] = []
@@ -232,8 +233,13 @@ def _check_sql(q: Question, col: str, source: Source) -> list[tuple[str, list[ob
         if source.weight == q.id:
             sel(f"{col} IS NULL", [], "is missing; every row needs a weight")
             sel(f"{num} IS NOT NULL AND {num} <= 0", [], f"is not a positive weight ({q.id})")
-    elif q.type == "id" and q.id == source.id_column:
-        sel(f"{col} IS NULL", [], "is missing; every row needs a respondent id")
+    elif q.id in source.key_columns:
+        sel(f"{col} IS NULL", [], "is missing; every row needs its id")
+    elif q.type == "id" and q.references is not None and q.references != source.id:
+        ref = study.source(q.references)
+        sel(f"{col} IS NOT NULL AND {v} NOT IN (SELECT {quote_ident(ref.id_column)} FROM "
+            f"{quote_ident(ref.id)})", [],
+            f"is not an id of source {ref.id!r} ({ref.relpath})")
     return out
 
 
@@ -264,10 +270,13 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
                 "\"column\" VARCHAR, value VARCHAR, reason VARCHAR)")
     con.execute("CREATE TABLE _load_summary (ordinal INTEGER, source VARCHAR, file VARCHAR, "
                 "rows BIGINT, loaded BIGINT, rejected BIGINT)")
-    summaries = []
+    summaries: list[tuple[int, SourceLoad]] = []
     extra: list[tuple[str, str]] = []
     missing: list[str] = []
-    for ordinal, source in enumerate(study.sources):
+    # A source that others reference (organisations) is loaded before them.
+    referenced = {q.references for q in study.questions if q.references}
+    order = sorted(enumerate(study.sources), key=lambda t: (t[1].id not in referenced, t[0]))
+    for ordinal, source in order:
         con.execute("DROP TABLE IF EXISTS raw")
         columns = _read_raw(con, source, "raw")
         questions = study.questions_of(source.id)
@@ -278,7 +287,7 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
         extra += [(source.relpath, c) for c in columns if c not in declared]
         if absent:
             continue
-        _collect_rejects(con, source, questions)
+        _collect_rejects(con, study, source, questions)
         rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
         params: list[object] = []
         selects = []
@@ -292,7 +301,8 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
             f"{', '.join(selects)} FROM raw WHERE rowid + 2 NOT IN "
             "(SELECT line FROM rejects WHERE source = ?) ORDER BY rowid", [*params, source.id])
         loaded = con.execute(f"SELECT count(*) FROM {quote_ident(source.id)}").fetchone()[0]
-        summaries.append(SourceLoad(source.id, source.relpath, rows, loaded, rows - loaded))
+        summaries.append((ordinal, SourceLoad(source.id, source.relpath, rows, loaded,
+                                              rows - loaded)))
         con.execute("INSERT INTO _load_summary VALUES (?, ?, ?, ?, ?, ?)",
                     [ordinal, source.id, source.relpath, rows, loaded, rows - loaded])
     con.execute("DROP TABLE IF EXISTS raw")
@@ -303,34 +313,36 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
                 "ORDER BY source, line, \"column\", reason")
     con.execute("DROP TABLE rejects")
     con.execute("ALTER TABLE _r RENAME TO rejects")
-    return tuple(summaries), read_rejects(con), tuple(extra)
+    return tuple(s for _, s in sorted(summaries)), read_rejects(con), tuple(extra)
 
 
-def _collect_rejects(con: duckdb.DuckDBPyConnection, source: Source,
+def _collect_rejects(con: duckdb.DuckDBPyConnection, study: Study, source: Source,
                      questions: tuple[Question, ...]) -> None:
     head = "INSERT INTO rejects SELECT ?, ?, rowid + 2, ?, v, reason FROM ("
     for q in questions:
-        for sql, params in _check_sql(q, quote_ident(q.id), source):
+        for sql, params in _check_sql(q, quote_ident(q.id), source, study):
             con.execute(f"{head}{sql}) AS t(rowid, v, reason)",
                         [source.id, source.relpath, q.id, *params])
     # Duplicate ids: identical copies keep the first; conflicting copies are all rejected,
     # since nothing says which one is right.
-    idc = quote_ident(source.id_column)
-    others = [quote_ident(q.id) for q in questions if q.id != source.id_column]
+    key = source.key_columns
+    idc = "concat_ws(' / ', " + ", ".join(f"trim({quote_ident(c)})" for c in key) + ")"
+    others = [quote_ident(q.id) for q in questions if q.id not in key]
+    what = "respondent id" if not source.key else "key (" + ", ".join(key) + ")"
     row_hash = f"hash(row({', '.join(others)}))" if others else "0"
     con.execute(f"""
         INSERT INTO rejects
-        WITH r AS (SELECT rowid, trim({idc}) AS id, {row_hash} AS h FROM raw
-                   WHERE {idc} IS NOT NULL),
+        WITH r AS (SELECT rowid, {idc} AS id, {row_hash} AS h FROM raw
+                   WHERE {" AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in key)}),
              g AS (SELECT id, count(*) AS n, count(DISTINCT h) AS variants, min(rowid) AS first,
                           list(rowid + 2 ORDER BY rowid) AS lines
                    FROM r GROUP BY id HAVING count(*) > 1)
         SELECT ?, ?, r.rowid + 2, ?, r.id,
                CASE WHEN g.variants = 1
-                    THEN 'is a duplicate respondent id; an identical row is loaded from line '
+                    THEN 'is a duplicate {what}; an identical row is loaded from line '
                          || (g.first + 2)
-                    ELSE 'is a duplicate respondent id with different answers on lines '
+                    ELSE 'is a duplicate {what} with different answers on lines '
                          || array_to_string(g.lines, ', ') || '; all are rejected' END
         FROM r JOIN g USING (id)
         WHERE g.variants > 1 OR r.rowid > g.first
-    """, [source.id, source.relpath, source.id_column])
+    """, [source.id, source.relpath, ", ".join(key)])

@@ -40,6 +40,7 @@ class Estimate:
     effective_n: float | None
     suppressed: bool
     low_base: bool
+    secondary: bool = False  # withheld so that another suppressed cell cannot be derived
 
     def as_dict(self) -> dict[str, object]:
         return {"group": self.group, "n": self.n, "estimate": self.estimate,
@@ -48,8 +49,8 @@ class Estimate:
                 "low_base": self.low_base}
 
 
-def withheld(group: str) -> Estimate:
-    return Estimate(group, None, None, None, None, None, True, False)
+def withheld(group: str, secondary: bool = False) -> Estimate:
+    return Estimate(group, None, None, None, None, None, True, False, secondary)
 
 
 def proportion_estimate(group: str, m: Moments | None, study: Study) -> Estimate:
@@ -80,13 +81,16 @@ def _group_order(b: Breakdown, present: set[str]) -> list[str]:
 
 
 def _by_breakdowns(study: Study, cells: dict[CellKey, object], make) -> tuple[BreakdownCells, ...]:
+    """Cells of every breakdown, with complementary suppression against the published total."""
     out = []
     for b in study.breakdowns:
         if b.question not in {q.id for q in study.questions_of(study.survey.id)}:
             continue
         present = {g for (bid, g) in cells if bid == b.id}
-        out.append(BreakdownCells(b, tuple(make(g, cells.get((b.id, g)))
-                                           for g in _group_order(b, present))))
+        made = [make(g, cells.get((b.id, g))) for g in _group_order(b, present)]
+        extra = disclosure.secondary([(e.group, e.n, e.suppressed) for e in made])
+        made = [withheld(e.group, secondary=True) if e.group in extra else e for e in made]
+        out.append(BreakdownCells(b, tuple(made)))
     return tuple(out)
 
 

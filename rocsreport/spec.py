@@ -45,6 +45,7 @@ class Question:
     min: float | None = None
     max: float | None = None
     scale: str | None = None  # "nps" marks a 0-10 recommendation item
+    references: str | None = None  # an id column whose values must be ids of that source
 
     @property
     def valid_codes(self) -> tuple[Code, ...]:
@@ -81,6 +82,11 @@ class Source:
     id_column: str
     format: str
     weight: str | None = None
+    key: tuple[str, ...] = ()  # the columns that identify a row; () means (id_column,)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return self.key or (self.id_column,)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,27 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Benchmark:
+    """Organisations compared with sector baselines across waves (a satisfaction index)."""
+
+    organisations: str  # source with one row per organisation
+    organisation: str  # the organisation id question (in the survey and organisations)
+    name: str  # organisation name question (organisations source)
+    sector: str  # sector question (organisations source)
+    wave: str  # wave question in the survey; code order is time order
+    items: tuple[str, ...]  # number questions on a common scale, averaged into the index
+    scale: tuple[float, float]  # the items' scale, mapped to 0..100
+    nps: str | None = None
+    metrics_source: str | None = None
+    metrics: tuple[str, ...] = ()
+    publish_organisation_scores: bool = False
+    min_organisations: int = 5
+    max_share: float = 0.25
+    change_threshold: float = 1.0
+    headline_change: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class Study:
     root: Path
     title: str
@@ -149,6 +176,7 @@ class Study:
     confidence: float = 0.95
     interviews: Interviews | None = None
     pages: tuple[Page, ...] = ()
+    benchmark: Benchmark | None = None
     subtitle: str = ""
 
     def question(self, qid: str) -> Question:
@@ -305,7 +333,7 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
-            "interviews", "pages")
+            "interviews", "pages", "benchmark")
 
 
 def load_study(root: Path) -> Study:
@@ -351,13 +379,16 @@ def load_study(root: Path) -> Study:
     interviews = _read_interviews(ck, ck.get(raw, "interviews", "", dict, required=False),
                                   qmap, {b.id: b for b in breakdowns}, source_ids)
     pages = _read_pages(ck, root, ck.get(raw, "pages", "", list, required=False, default=[]))
+    benchmark = _read_benchmark(ck, ck.get(raw, "benchmark", "", dict, required=False), qmap,
+                                sources)
 
     if ck.problems:
         raise SpecError(ck.problems)
     return Study(root=root, title=title, synthetic=synthetic, unit=unit, sources=sources,
                  questions=questions, indicators=indicators, breakdowns=breakdowns,
                  disclosure=disclosure, max_reject_rate=float(max_reject),
-                 confidence=float(confidence), interviews=interviews, pages=pages, **meta)
+                 confidence=float(confidence), interviews=interviews, pages=pages,
+                 benchmark=benchmark, **meta)
 
 
 def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:
@@ -373,7 +404,10 @@ def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source
             continue
         ck.unknown_keys(body, ("file", "id", "weight"), path)
         rel = ck.get(body, "file", path, str)
-        id_col = ck.get(body, "id", path, str, expected="the name of the respondent id column")
+        id_raw = ck.get(body, "id", path, (str, list),
+                        expected="the id column, or a list of columns that identify a row")
+        key = tuple(str(c) for c in id_raw) if isinstance(id_raw, list) else ()
+        id_col = key[0] if key else id_raw
         weight = ck.get(body, "weight", path, str, required=False)
         if rel is None or id_col is None:
             continue
@@ -385,7 +419,7 @@ def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source
             continue
         if not file.is_file():
             ck.add(f"{path}.file", f"file not found: {rel}")
-        out.append(Source(str(sid), file, rel, id_col, fmt, weight))
+        out.append(Source(str(sid), file, rel, id_col, fmt, weight, key))
     return tuple(out)
 
 
@@ -394,7 +428,7 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
     out: list[Question] = []
     seen: set[str] = set()
     allowed = ("id", "type", "wording", "short", "source", "codes", "missing", "separator",
-               "min", "max", "scale")
+               "min", "max", "scale", "references")
     for i, body in enumerate(raw):
         path = f"questions[{i}]"
         if not isinstance(body, dict):
@@ -447,22 +481,28 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
             ck.add(f"{path}.scale", f"unknown scale {scale!r} (expected: nps)")
         if scale == "nps" and (qtype != "number" or lo != 0 or hi != 10):
             ck.add(f"{path}.scale", "an nps item must be a number question with min 0 and max 10")
+        references = ck.get(body, "references", path, str, required=False)
+        if references is not None and references not in source_ids:
+            ck.add(f"{path}.references", f"unknown source {references!r} (expected one of: "
+                   f"{', '.join(source_ids)})")
+        elif references is not None and qtype != "id":
+            ck.add(f"{path}.references", "only an id question can reference another source")
         out.append(Question(qid, qtype, wording, short, srcs, tuple(codes), separator,
-                            lo, hi, scale))
+                            lo, hi, scale, references))
     return tuple(out)
 
 
 def _check_source_columns(ck: _Checker, sources: tuple[Source, ...],
                           qmap: dict[str, Question]) -> None:
     for s in sources:
-        for col, what in ((s.id_column, "id"), (s.weight, "weight")):
+        for col, what in ([(c, "id") for c in s.key_columns] + [(s.weight, "weight")]):
             if col is None:
                 continue
             q = qmap.get(col)
             if q is None or s.id not in q.sources:
                 ck.add(f"sources.{s.id}.{what}", f"column {col!r} is not a question of this "
                        "source (declare it under questions)")
-            elif what == "id" and q.type != "id":
+            elif what == "id" and not s.key and q.type != "id":
                 ck.add(f"sources.{s.id}.id", f"question {col!r} must have type id, not {q.type}")
             elif what == "weight" and q.type != "number":
                 ck.add(f"sources.{s.id}.weight", f"question {col!r} must have type number, "
@@ -654,3 +694,99 @@ def _read_pages(ck: _Checker, root: Path, raw: list[Any]) -> tuple[Page, ...]:
             ck.add(f"{path}.file", f"file not found: {rel}")
         out.append(Page(pid, title, file))
     return tuple(out)
+
+
+BENCHMARK_KEYS = ("organisations", "organisation", "name", "sector", "wave", "items", "nps",
+                  "metrics", "publish_organisation_scores", "min_organisations", "max_share",
+                  "change_threshold", "headline_change")
+
+
+def _read_benchmark(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],
+                    sources: tuple[Source, ...]) -> Benchmark | None:
+    if raw is None or not sources:
+        return None
+    path = "benchmark"
+    ck.unknown_keys(raw, BENCHMARK_KEYS, path)
+    sids = [s.id for s in sources]
+    survey = sources[0].id
+    orgs = ck.get(raw, "organisations", path, str, expected="the source of organisations")
+    if orgs is not None and orgs not in sids:
+        ck.add(f"{path}.organisations", f"unknown source {orgs!r} (expected one of: "
+               f"{', '.join(sids)})")
+        return None
+
+    def q(key: str, source: str | None, types: tuple[str, ...], required: bool = True
+          ) -> str | None:
+        qid = ck.get(raw, key, path, str, required=required)
+        if qid is None or source is None:
+            return qid
+        question = qmap.get(qid)
+        if question is None or source not in question.sources:
+            ck.add(f"{path}.{key}", f"{qid!r} is not a question of source {source!r}")
+        elif question.type not in types:
+            ck.add(f"{path}.{key}", f"question {qid!r} must be {' or '.join(types)}, not "
+                   f"{question.type}")
+        return qid
+
+    org = q("organisation", survey, ("id",))
+    if org is not None and orgs is not None and (org not in qmap or
+                                                 orgs not in qmap[org].sources and
+                                                 qmap[org].references != orgs):
+        ck.add(f"{path}.organisation", f"{org!r} must be the id of source {orgs!r} too")
+    name = q("name", orgs, ("text", "id"))
+    sector = q("sector", orgs, ("single",))
+    wave = q("wave", survey, ("single",))
+    items = ck.get(raw, "items", path, list, expected="a list of number questions")
+    scales = set()
+    for i, item in enumerate(items or []):
+        question = qmap.get(str(item))
+        if question is None or survey not in question.sources or question.type != "number":
+            ck.add(f"{path}.items[{i}]", f"{item!r} is not a number question of the survey")
+        elif question.min is None or question.max is None:
+            ck.add(f"{path}.items[{i}]", f"question {item!r} needs min and max (its scale)")
+        else:
+            scales.add((float(question.min), float(question.max)))
+    if len(scales) > 1:
+        ck.add(f"{path}.items", "every item must share one scale (the same min and max)")
+    nps_q = q("nps", survey, ("number",), required=False)
+    if nps_q is not None and nps_q in qmap and qmap[nps_q].scale != "nps":
+        ck.add(f"{path}.nps", f"question {nps_q!r} must have scale: nps")
+    metrics_raw = ck.get(raw, "metrics", path, dict, required=False, default={})
+    ck.unknown_keys(metrics_raw, ("source", "items"), f"{path}.metrics")
+    msrc = ck.get(metrics_raw, "source", f"{path}.metrics", str, required=bool(metrics_raw))
+    metrics = tuple(ck.get(metrics_raw, "items", f"{path}.metrics", list,
+                           required=bool(metrics_raw), default=[]))
+    if msrc is not None:
+        if msrc not in sids:
+            ck.add(f"{path}.metrics.source", f"unknown source {msrc!r}")
+        else:
+            for key in (org, wave):
+                if key in qmap and msrc not in qmap[key].sources:
+                    ck.add(f"{path}.metrics.source", f"source {msrc!r} needs the column {key!r}")
+            for i, m in enumerate(metrics):
+                question = qmap.get(str(m))
+                if question is None or msrc not in question.sources or question.type != "number":
+                    ck.add(f"{path}.metrics.items[{i}]", f"{m!r} is not a number question of "
+                           f"source {msrc!r}")
+    publish = ck.get(raw, "publish_organisation_scores", path, bool, required=False,
+                     default=False)
+    min_orgs = ck.get(raw, "min_organisations", path, int, required=False, default=5)
+    max_share = ck.get(raw, "max_share", path, (int, float), required=False, default=0.25)
+    if not 0 < max_share <= 1:
+        ck.add(f"{path}.max_share", f"expected a share between 0 and 1, got {max_share!r}")
+    if min_orgs < 1:
+        ck.add(f"{path}.min_organisations", f"expected at least 1, got {min_orgs}")
+    threshold = ck.get(raw, "change_threshold", path, (int, float), required=False, default=1.0)
+    headline = ck.get(raw, "headline_change", path, list, required=False)
+    wave_codes = [c.value for c in qmap[wave].valid_codes] if wave in qmap else []
+    if headline is not None:
+        if len(headline) != 2 or any(str(w) not in wave_codes for w in headline):
+            ck.add(f"{path}.headline_change", f"expected two waves from: {', '.join(wave_codes)}")
+            headline = None
+    if None in (orgs, org, name, sector, wave) or not items:
+        return None
+    lo, hi = next(iter(scales)) if scales else (0.0, 100.0)
+    return Benchmark(orgs, org, name, sector, wave, tuple(str(i) for i in items), (lo, hi),
+                     nps_q, msrc, tuple(str(m) for m in metrics), publish, min_orgs,
+                     float(max_share), float(threshold),
+                     (str(headline[0]), str(headline[1])) if headline else None)

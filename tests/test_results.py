@@ -36,10 +36,24 @@ def test_unweighted_cells_and_suppression(make_study, tmp_path):
     assert (res.overall.ci_low, res.overall.ci_high) == pytest.approx((lo, hi), abs=1e-12)
     cells = {c.group: c for c in res.by[0].cells}
     assert cells["A"].n == 39 and cells["A"].estimate == pytest.approx(11 / 39)
-    assert cells["B"].low_base is False and cells["B"].n == 33
     tiny = cells["Tiny"]  # n = 9 < 10: withheld, with no numbers at all
     assert tiny.suppressed and (tiny.n, tiny.estimate, tiny.ci_low, tiny.ci_high,
                                 tiny.effective_n) == (None,) * 5
+    # Secondary suppression: with "All" published, Tiny = All - A - B, so the smallest other
+    # group (B, n = 33) is withheld too.
+    assert cells["B"].suppressed and cells["B"].secondary and cells["B"].n is None
+    assert not cells["A"].suppressed
+
+
+def test_secondary_suppression_picks_the_smallest_published_cell():
+    from rocsreport.stats.disclosure import secondary
+
+    # Hand-worked: one suppressed part beside its total -> the smallest other part goes too.
+    assert secondary([("a", 40, False), ("b", 12, False), ("c", 7, True), ("d", 12, False)]) \
+        == {"b"}
+    # Two suppressed parts cannot be told apart by subtraction: nothing more to do.
+    assert secondary([("a", 40, False), ("c", 7, True), ("d", 3, True)]) == set()
+    assert secondary([("a", 40, False), ("b", 30, False)]) == set()
 
 
 def test_gap_is_newcombe_and_z_with_bh(make_study, tmp_path):
