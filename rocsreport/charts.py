@@ -244,3 +244,98 @@ def theme_grid(iv: InterviewResult) -> Chart:
                                             strict=True) if n is not None)
             for t in iv.themes) + "."
     return Chart(_svg(chart), alt_text)
+
+
+# --- Benchmark charts ------------------------------------------------------------------------
+
+
+def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str) -> Chart:
+    """Small multiples, one per sector: the median index across waves with the interquartile
+    band, and the national median as a dashed reference. ``rows`` hold published baselines only:
+    scope, wave, median, q1, q3."""
+    scopes = list(dict.fromkeys(r["scope"] for r in rows))
+    data = [dict(r, kind="scope") for r in rows]
+    data += [dict(r, scope=s, kind="ref") for s in scopes for r in rows if r["scope"] == national]
+    x = alt.X("wave:O", sort=waves, title=None, axis=alt.Axis(labelAngle=0))
+    ylo = min([r["q1"] for r in rows] + [60.0])
+    yhi = max([r["q3"] for r in rows] + [85.0])
+    y = alt.Scale(domain=[5 * int(ylo // 5), 5 * int(yhi // 5 + 1)])
+    own = alt.datum.kind == "scope"
+    band = alt.Chart().transform_filter(own).mark_area(opacity=0.25, color=BAR).encode(
+        x=x, y=alt.Y("q1:Q", scale=y, title="Index (0-100)"), y2="q3:Q")
+    line = alt.Chart().transform_filter(own).mark_line(point=True, color=BAR).encode(
+        x=x, y=alt.Y("median:Q", scale=y))
+    dashed = alt.Chart().transform_filter(alt.datum.kind == "ref").mark_line(
+        strokeDash=[4, 3], color=MUTED).encode(x=x, y=alt.Y("median:Q", scale=y))
+    chart = alt.layer(band, line, dashed, data=alt.Data(values=data)).properties(
+        width=150, height=110).facet(
+        facet=alt.Facet("scope:N", sort=scopes, title=None,
+                        header=alt.Header(labelFontSize=11, labelLimit=170)), columns=4)
+    text = "; ".join(
+        f"{s}: " + ", ".join(f"{r['wave']} median {r['median']:.1f} (quartiles {r['q1']:.1f} to "
+                             f"{r['q3']:.1f})" for r in rows if r["scope"] == s) for s in scopes)
+    return Chart(_svg(chart), "Small multiples of the satisfaction index by sector across "
+                 f"waves: median with the interquartile range. {text}.")
+
+
+def binned_scatter(label: str, bins: list[dict[str, float]], r: float, lo: float, hi: float
+                   ) -> Chart:
+    """The relationship as bins of organisations (at least five each): mean index against the
+    mean metric, with a least-squares line through the bins."""
+    base = alt.Chart(alt.Data(values=bins))
+    pts = base.mark_circle(size=70, color=BAR, opacity=0.9).encode(
+        x=alt.X("index:Q", scale=alt.Scale(zero=False), title="Satisfaction index"),
+        y=alt.Y("metric:Q", scale=alt.Scale(zero=False), title=label))
+    fit = base.transform_regression("index", "metric").mark_line(color=MUTED, strokeDash=[4, 3]
+                                                                 ).encode(x="index:Q",
+                                                                          y="metric:Q")
+    chart = (pts + fit).properties(width=230, height=170, title=alt.Title(
+        label, fontSize=12, anchor="start", fontWeight="normal"))
+    alt_text = (f"Scatter of {label} against the satisfaction index, in {len(bins)} bins of "
+                f"organisations ordered by index: " + "; ".join(
+                    f"index {b['index']:.1f}, {label} {b['metric']:.1f}" for b in bins)
+                + f". Correlation across organisations r = {r:.2f} (95% CI {lo:.2f} to "
+                f"{hi:.2f}).")
+    return Chart(_svg(chart), alt_text)
+
+
+def position_strip(rows: list[dict[str, Any]], who: str) -> Chart:
+    """One row per measure: the sector's interquartile box, its median and upper quartile,
+    and the organisation's score as a dot. ``rows``: measure, q1, median, q3, score."""
+    measures = [r["measure"] for r in rows]
+    y = alt.Y("measure:N", sort=measures, title=None)
+    xs = alt.Scale(domain=[max(0, 5 * int(min(min(r["q1"] or 100, r["score"]) for r in rows)
+                                              // 5) - 5), 100])
+    base = alt.Chart(alt.Data(values=[r for r in rows if r["q1"] is not None]))
+    box = base.mark_bar(height=16, color="#c9d7e6").encode(
+        y=y, x=alt.X("q1:Q", scale=xs, title="Score (0-100)"), x2="q3:Q")
+    med = base.mark_tick(color=INK, thickness=2, size=18).encode(y=y, x="median:Q")
+    top = base.mark_tick(color=GROUP_COLOURS[1], thickness=2, size=18).encode(y=y, x="q3:Q")
+    dot = alt.Chart(alt.Data(values=rows)).mark_point(filled=True, size=120, color=INK,
+                                                      shape="diamond").encode(y=y, x="score:Q")
+    chart = (box + med + top + dot).properties(width=360, height=ROW * len(rows))
+    parts = []
+    for r in rows:
+        where = (f"sector median {r['median']:.1f}, quartiles {r['q1']:.1f} to {r['q3']:.1f}"
+                 if r["q1"] is not None else "no sector baseline")
+        parts.append(f"{r['measure']}: {r['score']:.1f} ({where})")
+    return Chart(_svg(chart), f"Position of {who} against its sector: " + "; ".join(parts) + ".")
+
+
+def slope(rows: list[dict[str, Any]], waves: list[str], who: str) -> Chart:
+    """The index across waves: the organisation against the sector and national medians.
+    ``rows``: series, wave, value."""
+    series = list(dict.fromkeys(r["series"] for r in rows))
+    colours = [INK, BAR, "#9aa3ad"][:len(series)]
+    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
+        x=alt.X("wave:O", sort=waves, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="Index (0-100)"),
+        color=alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=colours),
+                        title=None),
+        strokeDash=alt.StrokeDash("series:N", sort=series, legend=None,
+                                  scale=alt.Scale(domain=series,
+                                                  range=[[1, 0], [4, 3], [2, 2]][:len(series)])),
+    ).properties(width=360, height=200)
+    text = "; ".join(f"{s}: " + ", ".join(f"{r['wave']} {r['value']:.1f}" for r in rows
+                                          if r["series"] == s) for s in series)
+    return Chart(_svg(chart), f"Satisfaction index across waves for {who}. {text}.")

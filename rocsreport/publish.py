@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import BuildError
 from .render import DEFAULTS, Builder
 from .results import Report
-from .tables import csv_files
+from .tables import baselines_json, csv_files
 
 MARKER = ".rocsreport-site"
 
@@ -30,6 +31,9 @@ def check_out(out: Path) -> None:
 
 def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes], str, list[str]]:
     """All site files (path -> bytes), the print HTML, and the page file names."""
+    if report.benchmark is not None:
+        # The public site sees aggregates only (unless the study publishes organisations).
+        report = replace(report, benchmark=report.benchmark.public_view())
     builder = Builder(report)
     pages = builder.pages()
     downloads = csv_files(report)
@@ -39,6 +43,10 @@ def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes],
         for name, html in builder.render_site(pages, extra).items()}
     for name, _, text in downloads:
         files[f"data/{name}"] = text.encode("utf-8")
+    if report.benchmark is not None:
+        baselines = [d for d in downloads if d[0] == "national.csv"][0][2]
+        files["baselines.csv"] = baselines.encode("utf-8")
+        files["baselines.json"] = baselines_json(report).encode("utf-8")
     files["assets/style.css"] = (DEFAULTS / "assets" / "style.css").read_bytes()
     files[MARKER] = b"This folder is written by rocsreport build and replaced on every build.\n"
     files[".nojekyll"] = b""

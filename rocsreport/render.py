@@ -59,9 +59,22 @@ def environment(study_root: Path) -> Environment:
                            PrefixLoader({"default": defaults}, delimiter=":")])
     env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(pct=_pct, pct_range=pct_range, points=points, words=fraction_words,
+    env.filters.update(slug=slug, pct=_pct, pct_range=pct_range, points=points, words=fraction_words,
                        cap=capitalise, num=number, signed=signed, pvalue=pvalue)
     return env
+
+
+def short_wave(label: str, code: str) -> str:
+    """"July 2013" -> "Jul 13" for chart axes; anything else stays as its code."""
+    parts = label.split()
+    if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) == 4:
+        return f"{parts[0][:3]} {parts[1][2:]}"
+    return code
+
+
+def slug(text: str) -> str:
+    """A safe file-name part: lower-case letters, digits and hyphens only."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 def _pct(p: float | None, digits: int = 0) -> str:
@@ -152,6 +165,8 @@ class Builder:
                 "chart": self.chart("gaps", lambda: ch.dumbbell(list(r.gaps),
                                                                  r.compare.compare)),
                 "groups": r.compare.compare}))
+        if r.benchmark is not None:
+            pages += self.benchmark_pages()
         # The study's own narrative pages follow the headline, in the order declared.
         pages += [PageDoc(p.id, p.title, "Findings", "_narrative.html", {},
                           self.narrative(p.file)) for p in self.study.pages if p.id != "index"]
@@ -187,6 +202,33 @@ class Builder:
                 "chart": self.chart("themes", lambda: ch.theme_grid(r.interviews))}))
         pages.append(PageDoc("methodology", "Methodology", "About", "_methodology.html"))
         pages.append(PageDoc("data", "Data downloads", "About", "_data.html"))
+        return pages
+
+    def benchmark_pages(self) -> list[PageDoc]:
+        bm = self.report.benchmark
+        assert bm is not None
+        short = {w: short_wave(bm.wave_label(w), w) for w in bm.waves}
+        rows = [{"scope": b.scope, "wave": short[b.wave], "median": b.median, "q1": b.q1,
+                 "q3": b.q3}
+                for b in bm.baselines if b.measure == "index" and not b.suppressed]
+        multiples = self.chart("sectors", lambda: ch.sector_multiples(
+            rows, [short[w] for w in bm.waves], "All sectors"))
+        pairs = list(dict.fromkeys((c.from_wave, c.to_wave) for c in bm.counts))
+        if bm.headline in pairs:
+            pairs.remove(bm.headline)
+            pairs.insert(0, bm.headline)
+        pages = [PageDoc("national", "National index", "Benchmark", "_national.html",
+                         {"bm": bm, "chart": multiples}),
+                 PageDoc("change", "Change between waves", "Benchmark", "_change.html",
+                         {"bm": bm, "pairs": pairs})]
+        if bm.relationships:
+            charts = [self.chart(f"rel:{x.metric}", lambda x=x: ch.binned_scatter(
+                x.label, [{"index": b.index, "metric": b.metric} for b in x.bins],
+                x.r, x.ci_low, x.ci_high)) for x in bm.relationships]
+            pages.append(PageDoc("relationship", "Service and business performance",
+                                 "Benchmark", "_relationship.html", {"bm": bm, "charts": charts}))
+        pages += [PageDoc(f"sector-{slug(s)}", s, "Sectors", "_sector.html",
+                          {"bm": bm, "sector": s}) for s in bm.sectors]
         return pages
 
     # Narrative pages: Markdown with Jinja expressions, run in a sandbox.

@@ -12,6 +12,7 @@ import duckdb
 
 from . import aggregate as agg
 from .aggregate import CellKey, Moments
+from .benchmark import BenchmarkResult, analyse_benchmark
 from .ingest import SourceLoad
 from .spec import Breakdown, Indicator, Question, Study
 from .stats import disclosure
@@ -211,6 +212,7 @@ class Report:
     multis: tuple[MultiResult, ...]
     numbers: tuple[NumberResult, ...]
     interviews: InterviewResult | None
+    benchmark: BenchmarkResult | None = None
 
     @property
     def compare(self) -> Breakdown | None:
@@ -251,6 +253,7 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         numbers=tuple(_number(con, study, q) for q in survey_q
                       if q.type == "number" and q.id != study.survey.weight),
         interviews=_interviews(con, study) if study.interviews else None,
+        benchmark=analyse_benchmark(study, con) if study.benchmark else None,
     )
 
 

@@ -154,6 +154,8 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
         if rows:
             out.append((f"breakdown-{bd.id}.csv", f"Every indicator by {bd.label.lower()}",
                         to_csv(["indicator", "group", *_EST], rows)))
+    if report.benchmark is not None:
+        out += _benchmark_csvs(report)
     out.append(("methodology-sources.csv", "Records read, loaded and rejected per source", to_csv(
         ["source", "file", "rows", "loaded", "rejected"],
         [[s.source, s.file, s.rows, s.loaded, s.rejected] for s in report.loads])))
@@ -169,4 +171,63 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
         out.append(("interviews.csv", "Interview themes: interviewees and organisations",
                     to_csv(["theme", "label", "group", "interviewees_base", "interviewees",
                             "organisations"], rows)))
+    return out
+
+
+BASELINE_FIELDS = ("scope", "wave", "measure", "label", "organisations", "respondents", "mean",
+                   "q1", "median", "q3", "suppressed", "reason", "secondary")
+
+
+def baseline_rows(report: Report, scope: str | None = None) -> list[list[object]]:
+    bm = report.benchmark
+    assert bm is not None
+    return [[b.scope, b.wave, b.measure, bm.label(b.measure), b.k, b.n, b.mean, b.q1, b.median,
+             b.q3, b.suppressed, b.reason, b.secondary]
+            for b in bm.baselines if scope is None or b.scope == scope]
+
+
+def baselines_json(report: Report) -> str:
+    """The published baselines for self-benchmarking (rocsreport compare)."""
+    import json
+
+    bm = report.benchmark
+    assert bm is not None
+    rules = report.study.disclosure
+    doc = {
+        "study": report.study.title,
+        "synthetic": report.study.synthetic,
+        "scale": "index and items 0-100; nps -100 to 100",
+        "rules": {"suppress_below": rules.suppress_below, "flag_below": rules.flag_below,
+                  "min_organisations": bm.spec.min_organisations,
+                  "max_share": bm.spec.max_share},
+        "waves": list(bm.waves),
+        "measures": [{"id": m, "label": label} for m, label in bm.measures],
+        "baselines": [dict(zip(BASELINE_FIELDS, row, strict=True))
+                      for row in baseline_rows(report)],
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def _benchmark_csvs(report: Report) -> list[tuple[str, str, str]]:
+    from .render import slug
+
+    bm = report.benchmark
+    assert bm is not None
+    out = [("national.csv", "Baselines of every measure, nationally and by sector, every wave",
+            to_csv(BASELINE_FIELDS, baseline_rows(report)))]
+    out.append(("change.csv", "Organisations up, unchanged and down between waves", to_csv(
+        ["scope", "from_wave", "to_wave", "up", "unchanged", "down", "organisations",
+         "suppressed", "secondary"],
+        [[c.scope, c.from_wave, c.to_wave, c.up, c.unchanged, c.down, c.total, c.suppressed,
+          c.secondary] for c in bm.counts])))
+    if bm.relationships:
+        out.append(("relationship.csv", "Correlation of the index with business metrics",
+                    to_csv(["metric", "wave", "organisations", "r", "ci_low", "ci_high",
+                            "p_value", "change_r", "change_ci_low", "change_ci_high"],
+                           [[r.metric, r.wave, r.k, r.r, r.ci_low, r.ci_high, r.p_value,
+                             r.change_r, *(r.change_ci or (None, None))]
+                            for r in bm.relationships])))
+    for sector in bm.sectors:
+        out.append((f"sector-{slug(sector)}.csv", f"Baselines for {sector}",
+                    to_csv(BASELINE_FIELDS, baseline_rows(report, sector))))
     return out

@@ -1,0 +1,505 @@
+"""Organisations against sector baselines, across waves, with disclosure control.
+
+SQL computes sufficient statistics per organisation and wave (one pass over the responses);
+everything after that works on those few hundred rows. Disclosure rules are applied here, before
+anything renders: a baseline needs ``min_organisations`` contributing organisations and no
+organisation may carry more than ``max_share`` of its respondents; an organisation's own figures
+need ``suppress_below`` respondents.
+
+The full result holds every organisation's figures. Only ``public_view`` (organisation figures
+removed unless the study publishes them) reaches the public site, and only ``private_view(org)``
+(that organisation plus disclosure-safe aggregates) reaches its private report.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from statistics import NormalDist
+
+import duckdb
+from scipy.stats import t as t_dist
+
+from .ingest import quote_ident
+from .spec import Benchmark, Study
+from .stats import disclosure
+from .stats.means import nps as nps_ci
+from .stats.proportions import z_value
+
+INDEX = "index"
+NPS = "nps"
+NATIONAL = "All sectors"
+
+
+@dataclass(frozen=True)
+class Score:
+    """A mean on the 0-100 scale (or an NPS on -100..100) with its t interval and base."""
+
+    n: int | None
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    se: float | None
+    suppressed: bool
+    low_base: bool
+
+
+WITHHELD = Score(None, None, None, None, None, True, False)
+
+
+@dataclass(frozen=True)
+class OrgWave:
+    org: str
+    name: str
+    sector: str
+    wave: str
+    scores: tuple[tuple[str, Score], ...]  # (measure, score): index, items, nps
+
+    def score(self, measure: str) -> Score:
+        return dict(self.scores).get(measure, WITHHELD)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    scope: str  # NATIONAL or a sector
+    wave: str
+    measure: str
+    k: int | None  # contributing organisations
+    n: int | None  # their respondents
+    mean: float | None  # respondent-weighted
+    median: float | None
+    q1: float | None
+    q3: float | None  # the upper quartile: the "high performers" line
+    suppressed: bool
+    reason: str = ""  # why it is withheld
+    secondary: bool = False  # mean and n withheld so a suppressed sector cannot be derived
+
+
+@dataclass(frozen=True)
+class Position:
+    org: str
+    wave: str
+    measure: str
+    sector_rank: float | None  # percentile rank in the sector (mid-rank for ties)
+    national_rank: float | None
+    vs_sector: str | None  # "above", "below", "not significantly different"; None: no baseline
+    p_value: float | None
+
+
+@dataclass(frozen=True)
+class Change:
+    org: str
+    sector: str
+    from_wave: str
+    to_wave: str
+    diff: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    direction: str  # "up", "down", "unchanged"
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value < 0.05
+
+
+@dataclass(frozen=True)
+class ChangeCount:
+    scope: str
+    from_wave: str
+    to_wave: str
+    up: int | None
+    down: int | None
+    unchanged: int | None
+    total: int | None
+    suppressed: bool
+    secondary: bool = False
+
+
+@dataclass(frozen=True)
+class Bin:
+    index: float  # mean index of the organisations in the bin
+    metric: float  # their mean metric
+    k: int
+
+
+@dataclass(frozen=True)
+class Relationship:
+    metric: str
+    label: str
+    wave: str
+    k: int  # organisations
+    r: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    bins: tuple[Bin, ...]  # disclosure-safe summary for the public scatter
+    change_r: float | None  # correlation of the change in metric with the change in index
+    change_ci: tuple[float, float] | None
+    change_k: int
+    points: tuple[tuple[str, float, float], ...] = ()  # (org, index, metric): private data
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    spec: Benchmark
+    waves: tuple[str, ...]
+    wave_labels: tuple[str, ...]
+    measures: tuple[tuple[str, str], ...]  # (id, label): index, items, then nps
+    sectors: tuple[str, ...]
+    orgs: tuple[OrgWave, ...]
+    baselines: tuple[Baseline, ...]
+    positions: tuple[Position, ...]
+    changes: tuple[Change, ...]
+    counts: tuple[ChangeCount, ...]
+    relationships: tuple[Relationship, ...]
+    names: tuple[tuple[str, str, str], ...]  # (org, name, sector) for every organisation
+
+    def baseline(self, scope: str, wave: str, measure: str) -> Baseline | None:
+        return next((b for b in self.baselines if (b.scope, b.wave, b.measure) ==
+                     (scope, wave, measure)), None)
+
+    def org_wave(self, org: str, wave: str) -> OrgWave | None:
+        return next((o for o in self.orgs if (o.org, o.wave) == (org, wave)), None)
+
+    def label(self, measure: str) -> str:
+        return dict(self.measures).get(measure, measure)
+
+    def wave_label(self, wave: str) -> str:
+        return dict(zip(self.waves, self.wave_labels, strict=True)).get(wave, wave)
+
+    @property
+    def latest(self) -> str:
+        return self.waves[-1]
+
+    @property
+    def headline(self) -> tuple[str, str] | None:
+        if self.spec.headline_change:
+            return self.spec.headline_change
+        return (self.waves[-2], self.waves[-1]) if len(self.waves) > 1 else None
+
+    def counts_for(self, pair: tuple[str, str]) -> list[ChangeCount]:
+        return [c for c in self.counts if (c.from_wave, c.to_wave) == pair]
+
+    def public_view(self) -> BenchmarkResult:
+        """What the public site may show: aggregates only, unless the study publishes
+        organisation scores (as the UKCSI does with its tables)."""
+        if self.spec.publish_organisation_scores:
+            return self
+        return replace(self, orgs=(), positions=(), changes=(), names=(),
+                       relationships=tuple(replace(r, points=()) for r in self.relationships))
+
+    def private_view(self, org: str) -> BenchmarkResult:
+        """One organisation's figures and the disclosure-safe aggregates of its sector and the
+        nation. Nothing else about any other organisation."""
+        mine = [n for n in self.names if n[0] == org]
+        if not mine:
+            raise KeyError(org)
+        sector = mine[0][2]
+        return replace(
+            self, orgs=tuple(o for o in self.orgs if o.org == org),
+            positions=tuple(p for p in self.positions if p.org == org),
+            changes=tuple(c for c in self.changes if c.org == org),
+            names=tuple(mine),
+            baselines=tuple(b for b in self.baselines if b.scope in (NATIONAL, sector)),
+            counts=tuple(c for c in self.counts if c.scope in (NATIONAL, sector)),
+            relationships=tuple(replace(r, points=()) for r in self.relationships))
+
+
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    """Q1, median, Q3 by linear interpolation between order statistics (R's default, type 7)."""
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    q1, med, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, med, q3
+
+
+def percentile_rank(value: float, values: list[float]) -> float:
+    """Mid-rank percentile: 100 × (number below + half the number equal, itself included) / N."""
+    below = sum(v < value for v in values)
+    equal = sum(v == value for v in values)
+    return 100 * (below + 0.5 * equal) / len(values)
+
+
+def fisher_z_ci(r: float, k: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Interval for a Pearson correlation through Fisher's z = atanh(r), se = 1/sqrt(k - 3)."""
+    if k <= 3 or abs(r) >= 1:
+        return (math.nan, math.nan)
+    z, half = math.atanh(r), z_value(confidence) / math.sqrt(k - 3)
+    return math.tanh(z - half), math.tanh(z + half)
+
+
+def pearson(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Pearson's r and its two-sided p-value (t test on k - 2 degrees of freedom)."""
+    k = len(xs)
+    mx, my = sum(xs) / k, sum(ys) / k
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    r = sxy / math.sqrt(sxx * syy)
+    if k <= 2 or abs(r) >= 1:
+        return r, 0.0
+    t = r * math.sqrt((k - 2) / (1 - r * r))
+    return r, 2 * t_dist.sf(abs(t), k - 2)
+
+
+def _score(n: int, s: float, ss: float, rules, confidence: float) -> Score:
+    status = disclosure.classify(n, rules)
+    if status == disclosure.SUPPRESSED:
+        return WITHHELD
+    mean = s / n
+    var = max(0.0, ss / n - mean * mean) * n / (n - 1) if n > 1 else 0.0
+    se = math.sqrt(var / n)
+    half = t_dist.ppf(0.5 + confidence / 2, n - 1) * se if n > 1 else math.nan
+    return Score(n, mean, mean - half, mean + half, se, False, status == disclosure.LOW)
+
+
+def _org_sql(study: Study) -> tuple[str, list[str]]:
+    b = study.benchmark
+    assert b is not None
+    lo, hi = b.scale
+    items = [quote_ident(i) for i in b.items]
+    scaled = [f"({i} - {lo}) * 100.0 / ({hi - lo})" for i in items]
+    count = " + ".join(f"({i} IS NOT NULL)::INTEGER" for i in items)
+    total = " + ".join(f"coalesce({s}, 0)" for s in scaled)
+    cols = [f"({total}) / nullif({count}, 0) AS y"]
+    cols += [f"{s} AS i{k}" for k, s in enumerate(scaled)]
+    aggs = ["count(y)", "sum(y)", "sum(y * y)"]
+    for k in range(len(items)):
+        aggs += [f"count(i{k})", f"sum(i{k})", f"sum(i{k} * i{k})"]
+    if b.nps:
+        cols.append(f"{quote_ident(b.nps)} AS rec")
+        aggs += ["count(rec)", "count(*) FILTER (WHERE rec >= 9)",
+                 "count(*) FILTER (WHERE rec <= 6)"]
+    sql = (f"SELECT org, wave, {', '.join(aggs)} FROM (SELECT {quote_ident(b.organisation)} AS org,"
+           f" CAST({quote_ident(b.wave)} AS VARCHAR) AS wave, {', '.join(cols)} "
+           f"FROM {quote_ident(study.survey.id)}) GROUP BY org, wave ORDER BY org, wave")
+    return sql, [INDEX, *b.items]
+
+
+def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> BenchmarkResult:
+    """Every benchmark figure, from one SQL pass over the responses."""
+    b = study.benchmark
+    assert b is not None
+    rules, conf = study.disclosure, study.confidence
+    wave_q = study.question(b.wave)
+    waves = tuple(c.value for c in wave_q.valid_codes)
+    wave_labels = tuple(c.label for c in wave_q.valid_codes)
+    sectors = tuple(c.value for c in study.question(b.sector).valid_codes)
+    org_src = study.source(b.organisations)
+    names = con.execute(
+        f"SELECT {quote_ident(org_src.id_column)}, {quote_ident(b.name)}, "
+        f"{quote_ident(b.sector)} FROM {quote_ident(org_src.id)} ORDER BY 1").fetchall()
+    sector_of = {o: s for o, _, s in names}
+    name_of = {o: n for o, n, _ in names}
+    sql, measures = _org_sql(study)
+    orgs = []
+    for row in con.execute(sql).fetchall():
+        org, wave, a = row[0], row[1], row[2:]
+        scores = []
+        for k, m in enumerate(measures):
+            n, s, ss = a[3 * k:3 * k + 3]
+            scores.append((m, _score(n, s or 0.0, ss or 0.0, rules, conf)))
+        if b.nps:
+            n, prom, det = a[3 * len(measures):3 * len(measures) + 3]
+            scores.append((NPS, _nps_score(n, prom, det, rules, conf)))
+        orgs.append(OrgWave(org, name_of.get(org, org), sector_of.get(org, ""), wave,
+                            tuple(scores)))
+    labels = [(INDEX, "Satisfaction index")] + [(i, study.question(i).short) for i in b.items]
+    if b.nps:
+        labels.append((NPS, "Net promoter score"))
+    measure_ids = [m for m, _ in labels]
+    baselines = _baselines(orgs, waves, sectors, measure_ids, b)
+    positions = _positions(orgs, baselines, measure_ids, conf)
+    changes, counts = _changes(orgs, waves, sectors, b)
+    rels = _relationships(study, con, orgs, waves, conf)
+    return BenchmarkResult(b, waves, wave_labels, tuple(labels), sectors, tuple(orgs),
+                           tuple(baselines), tuple(positions), tuple(changes), tuple(counts),
+                           tuple(rels), tuple(names))
+
+
+def _nps_score(n: int, prom: int, det: int, rules, conf: float) -> Score:
+    status = disclosure.classify(n, rules)
+    if status == disclosure.SUPPRESSED:
+        return WITHHELD
+    score, lo, hi = nps_ci(prom, det, n, n, conf)
+    pp, pd = prom / n, det / n
+    se = 100 * math.sqrt(max(0.0, pp + pd - (pp - pd) ** 2) / n)
+    return Score(n, score, lo, hi, se, False, status == disclosure.LOW)
+
+
+def _baselines(orgs: list[OrgWave], waves, sectors, measures, b: Benchmark) -> list[Baseline]:
+    out: list[Baseline] = []
+    for wave in waves:
+        for m in measures:
+            rows = [(o, o.score(m)) for o in orgs if o.wave == wave]
+            contrib = [(o, s) for o, s in rows if not s.suppressed]
+            made = {}
+            for scope in (NATIONAL, *sectors):
+                part = [(o, s) for o, s in contrib if scope == NATIONAL or o.sector == scope]
+                made[scope] = _baseline(scope, wave, m, part, b)
+            # The national mean and base are the total of the sectors': withhold one more
+            # sector's mean and base when exactly one sector is suppressed.
+            extra = disclosure.secondary([(s, made[s].n if not made[s].suppressed else None,
+                                           made[s].suppressed) for s in sectors])
+            for s in extra:
+                made[s] = replace(made[s], mean=None, n=None, k=None, secondary=True)
+            out += [made[s] for s in (NATIONAL, *sectors)]
+    return out
+
+
+def _baseline(scope: str, wave: str, m: str, part: list[tuple[OrgWave, Score]],
+              b: Benchmark) -> Baseline:
+    k = len(part)
+    if k < b.min_organisations:
+        return Baseline(scope, wave, m, None, None, None, None, None, None, True,
+                        f"fewer than {b.min_organisations} organisations")
+    n = sum(s.n for _, s in part)
+    if max(s.n for _, s in part) / n > b.max_share:
+        return Baseline(scope, wave, m, None, None, None, None, None, None, True,
+                        f"one organisation has more than {b.max_share:.0%} of the respondents")
+    mean = sum(s.mean * s.n for _, s in part) / n
+    q1, med, q3 = quartiles(sorted(s.mean for _, s in part))
+    return Baseline(scope, wave, m, k, n, mean, med, q1, q3, False)
+
+
+def _positions(orgs: list[OrgWave], baselines: list[Baseline], measures, conf: float
+               ) -> list[Position]:
+    base = {(x.scope, x.wave, x.measure): x for x in baselines}
+    by = defaultdict(list)
+    for o in orgs:
+        for m in measures:
+            s = o.score(m)
+            if not s.suppressed:
+                by[(o.wave, m, NATIONAL)].append((o, s))
+                by[(o.wave, m, o.sector)].append((o, s))
+    out = []
+    for o in orgs:
+        for m in measures:
+            s = o.score(m)
+            if s.suppressed:
+                continue
+            sector = by[(o.wave, m, o.sector)]
+            national = by[(o.wave, m, NATIONAL)]
+            sb = base.get((o.sector, o.wave, m))
+            verdict, p = None, None
+            if sb is not None and not sb.suppressed:
+                verdict, p = _versus_rest(o, s, sector, conf)
+            out.append(Position(
+                o.org, o.wave, m,
+                percentile_rank(s.mean, [x.mean for _, x in sector])
+                if sb is not None and not sb.suppressed else None,
+                percentile_rank(s.mean, [x.mean for _, x in national]), verdict, p))
+    return out
+
+
+def _versus_rest(o: OrgWave, s: Score, sector: list[tuple[OrgWave, Score]], conf: float
+                 ) -> tuple[str, float]:
+    """The organisation against the pooled respondents of the other organisations of its
+    sector: z = (m - m_rest) / sqrt(se² + se_rest²), two-sided."""
+    rest = [(x.n, x.mean, x.se) for y, x in sector if y.org != o.org]
+    n = sum(r[0] for r in rest)
+    mean = sum(r[0] * r[1] for r in rest) / n
+    # Σy² of each organisation from its mean and standard error: (n-1)·n·se² + n·mean².
+    ss = sum((r[0] - 1) * r[0] * r[2] ** 2 + r[0] * r[1] ** 2 for r in rest)
+    var = max(0.0, (ss - n * mean * mean) / (n - 1))
+    se_rest = math.sqrt(var / n)
+    z = (s.mean - mean) / math.sqrt(s.se ** 2 + se_rest ** 2)
+    p = 2 * NormalDist().cdf(-abs(z))
+    if p >= 1 - conf:
+        return "not significantly different", p
+    return ("above" if z > 0 else "below"), p
+
+
+def _changes(orgs: list[OrgWave], waves, sectors, b: Benchmark
+             ) -> tuple[list[Change], list[ChangeCount]]:
+    by = {(o.org, o.wave): o for o in orgs}
+    pairs = list(zip(waves, waves[1:], strict=False))
+    if b.headline_change and b.headline_change not in pairs:
+        pairs.append(b.headline_change)
+    changes, counts = [], []
+    z = z_value()
+    for w1, w2 in pairs:
+        made = []
+        for (org, wave), o1 in sorted(by.items()):
+            if wave != w1 or (org, w2) not in by:
+                continue
+            s1, s2 = o1.score(INDEX), by[(org, w2)].score(INDEX)
+            if s1.suppressed or s2.suppressed:
+                continue
+            d = s2.mean - s1.mean
+            se = math.sqrt(s1.se ** 2 + s2.se ** 2)
+            p = 2 * NormalDist().cdf(-abs(d / se)) if se > 0 else 1.0
+            direction = ("up" if d >= b.change_threshold else
+                         "down" if d < -b.change_threshold else "unchanged")
+            made.append(Change(org, o1.sector, w1, w2, d, d - z * se, d + z * se, p, direction))
+        changes += made
+        rows = {}
+        for scope in (NATIONAL, *sectors):
+            part = [c for c in made if scope == NATIONAL or c.sector == scope]
+            if len(part) < b.min_organisations:
+                rows[scope] = ChangeCount(scope, w1, w2, None, None, None, None, True)
+            else:
+                rows[scope] = ChangeCount(scope, w1, w2, sum(c.direction == "up" for c in part),
+                                          sum(c.direction == "down" for c in part),
+                                          sum(c.direction == "unchanged" for c in part),
+                                          len(part), False)
+        extra = disclosure.secondary([(s, rows[s].total, rows[s].suppressed) for s in sectors])
+        for s in extra:
+            rows[s] = ChangeCount(s, w1, w2, None, None, None, None, True, True)
+        counts += [rows[s] for s in (NATIONAL, *sectors)]
+    return changes, counts
+
+
+def _relationships(study: Study, con: duckdb.DuckDBPyConnection, orgs: list[OrgWave], waves,
+                   conf: float) -> list[Relationship]:
+    b = study.benchmark
+    assert b is not None
+    if not b.metrics_source or not b.metrics:
+        return []
+    cols = ", ".join(quote_ident(m) for m in b.metrics)
+    rows = con.execute(
+        f"SELECT {quote_ident(b.organisation)}, CAST({quote_ident(b.wave)} AS VARCHAR), {cols} "
+        f"FROM {quote_ident(b.metrics_source)} ORDER BY 1, 2").fetchall()
+    metric = {(r[0], r[1]): dict(zip(b.metrics, r[2:], strict=True)) for r in rows}
+    index = {(o.org, o.wave): o.score(INDEX).mean for o in orgs if not o.score(INDEX).suppressed}
+    latest = waves[-1]
+    first = (b.headline_change or (waves[0], waves[-1]))[0]
+    out = []
+    for m in b.metrics:
+        pts = sorted((org, index[(org, w)], vals[m]) for (org, w), vals in metric.items()
+                     if w == latest and (org, w) in index and vals[m] is not None)
+        if len(pts) < max(4, b.min_organisations):
+            continue
+        xs, ys = [p[1] for p in pts], [p[2] for p in pts]
+        r, p = pearson(xs, ys)
+        lo, hi = fisher_z_ci(r, len(pts), conf)
+        deltas = [(index[(org, latest)] - index[(org, first)],
+                   metric[(org, latest)][m] - metric[(org, first)][m])
+                  for org, _, _ in pts if (org, first) in index and (org, first) in metric
+                  and metric[(org, first)][m] is not None]
+        cr, cci = None, None
+        if len(deltas) > 3:
+            cr, _ = pearson([d[0] for d in deltas], [d[1] for d in deltas])
+            cci = fisher_z_ci(cr, len(deltas), conf)
+        out.append(Relationship(m, study.question(m).short, latest, len(pts), r, lo, hi, p,
+                                _bins(pts, b.min_organisations), cr, cci, len(deltas),
+                                tuple(pts)))
+    return out
+
+
+def _bins(pts: list[tuple[str, float, float]], min_orgs: int) -> tuple[Bin, ...]:
+    """Organisations in order of index, in ten bins of at least ``min_orgs``: the mean index and
+    mean metric of each bin, so the public chart shows the relationship without any one
+    organisation's figures."""
+    ordered = sorted(pts, key=lambda p: (p[1], p[0]))
+    nbins = max(1, min(10, len(ordered) // max(1, min_orgs)))
+    size = len(ordered) / nbins
+    out = []
+    for k in range(nbins):
+        part = ordered[round(k * size):round((k + 1) * size)]
+        out.append(Bin(sum(p[1] for p in part) / len(part), sum(p[2] for p in part) / len(part),
+                       len(part)))
+    return tuple(out)
