@@ -17,6 +17,7 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from statistics import NormalDist
 
 import duckdb
@@ -416,7 +417,7 @@ def _versus_rest(o: OrgWave, s: Score, sector: list[tuple[OrgWave, Score]], conf
 def _changes(orgs: list[OrgWave], waves, sectors, b: Benchmark
              ) -> tuple[list[Change], list[ChangeCount]]:
     by = {(o.org, o.wave): o for o in orgs}
-    pairs = list(zip(waves, waves[1:], strict=False))
+    pairs = list(pairwise(waves))
     if b.headline_change and b.headline_change not in pairs:
         pairs.append(b.headline_change)
     changes, counts = [], []

@@ -44,7 +44,7 @@ def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes],
     for name, _, text in downloads:
         files[f"data/{name}"] = text.encode("utf-8")
     if report.benchmark is not None:
-        baselines = [d for d in downloads if d[0] == "national.csv"][0][2]
+        baselines = next(d for d in downloads if d[0] == "national.csv")[2]
         files["baselines.csv"] = baselines.encode("utf-8")
         files["baselines.json"] = baselines_json(report).encode("utf-8")
     files["assets/style.css"] = (DEFAULTS / "assets" / "style.css").read_bytes()

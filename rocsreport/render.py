@@ -59,8 +59,9 @@ def environment(study_root: Path) -> Environment:
                            PrefixLoader({"default": defaults}, delimiter=":")])
     env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(slug=slug, pct=_pct, pct_range=pct_range, points=points, words=fraction_words,
-                       cap=capitalise, num=number, signed=signed, pvalue=pvalue)
+    env.filters.update(slug=slug, pct=_pct, pct_range=pct_range, points=points,
+                       words=fraction_words, cap=capitalise, num=number, signed=signed,
+                       pvalue=pvalue)
     return env
 
 

@@ -729,9 +729,8 @@ def _read_benchmark(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Qu
         return qid
 
     org = q("organisation", survey, ("id",))
-    if org is not None and orgs is not None and (org not in qmap or
-                                                 orgs not in qmap[org].sources and
-                                                 qmap[org].references != orgs):
+    if org is not None and orgs is not None and (
+            org not in qmap or (orgs not in qmap[org].sources and qmap[org].references != orgs)):
         ck.add(f"{path}.organisation", f"{org!r} must be the id of source {orgs!r} too")
     name = q("name", orgs, ("text", "id"))
     sector = q("sector", orgs, ("single",))
