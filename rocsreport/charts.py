@@ -332,7 +332,7 @@ def slope(rows: list[dict[str, Any]], waves: list[str], who: str) -> Chart:
         y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="Index (0-100)"),
         color=alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=colours),
                         title=None),
-        strokeDash=alt.StrokeDash("series:N", sort=series, legend=None,
+        strokeDash=alt.StrokeDash("series:N", sort=series, title=None,
                                   scale=alt.Scale(domain=series,
                                                   range=[[1, 0], [4, 3], [2, 2]][:len(series)])),
     ).properties(width=360, height=200)

@@ -156,3 +156,29 @@ def synth_service_index(respondents: int, out: Path, seed: int) -> None:
     service_index(respondents, out, seed)
     click.echo(f"wrote {respondents:,} responses to {out}/data in "
                f"{time.perf_counter() - start:.1f} s")
+
+
+@main.command()
+@STUDY
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder for the reports: one sub-folder per organisation.")
+@click.option("--org", help="Only this organisation id.")
+@click.option("--no-pdf", is_flag=True, help="HTML only.")
+def orgs(study_dir: Path, out: Path, org: str | None, no_pdf: bool) -> None:
+    """Write a private report (HTML and PDF) for each organisation of a benchmark study.
+
+    Each report shows only that organisation's figures and disclosure-safe sector and national
+    baselines.
+
+    \b
+    Example:
+        rocsreport orgs surveys/service-index --out private --org ORG001
+    """
+    from .orgs import write_org_reports
+    from .pipeline import compute
+
+    start = time.perf_counter()
+    report, _ = compute(study_dir)
+    done = write_org_reports(report, out, org, make_pdf=not no_pdf)
+    click.echo(f"wrote {len(done)} organisation report(s) to {out}/ in "
+               f"{time.perf_counter() - start:.1f} s")

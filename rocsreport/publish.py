@@ -64,7 +64,7 @@ def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool
     pdf_bytes = render_pdf(print_html, report.study.root) if pdf_path is not None else None
     if pdf_bytes is not None and in_site:
         files["report.pdf"] = pdf_bytes
-    _swap_in(out, files)
+    swap_in(out, files)
     if pdf_bytes is not None and not in_site:
         assert pdf_path is not None
         pdf_path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool
     return tuple(pages), pdf_path
 
 
-def _swap_in(out: Path, files: dict[str, bytes]) -> None:
+def swap_in(out: Path, files: dict[str, bytes]) -> None:
     tmp = out.with_name(f".{out.name}.building")
     old = out.with_name(f".{out.name}.previous")
     for stale in (tmp, old):

@@ -8,6 +8,7 @@ made itself (Markdown of the study's own pages).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -51,6 +52,7 @@ class PageDoc:
         return f"{self.id}.html"
 
 
+@functools.lru_cache(maxsize=8)
 def environment(study_root: Path) -> Environment:
     """Study templates first, then the defaults; ``default:`` reaches a default template
     from an override that extends it."""

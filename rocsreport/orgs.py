@@ -1,0 +1,144 @@
+"""Private reports: one folder per organisation, with an HTML page and a PDF.
+
+Each report is rendered from ``BenchmarkResult.private_view(org)``: that organisation's figures
+and the disclosure-safe aggregates of its sector and the nation, nothing else. PDFs are drawn in
+parallel processes, one per core.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import charts as ch
+from .benchmark import INDEX, NATIONAL, NPS, Baseline, BenchmarkResult
+from .errors import RocsError
+from .publish import MARKER, check_out, render_pdf, swap_in
+from .render import DEFAULTS, environment, short_wave
+from .results import Report
+
+
+@dataclass(frozen=True)
+class Row:
+    measure: str
+    label: str
+    score: object  # Score
+    baseline: Baseline | None
+    sector_rank: float | None
+    national_rank: float | None
+    vs_sector: str | None
+    gap: float | None  # score minus the baseline median
+
+
+def _rows(view: BenchmarkResult, org: str, sector: str, wave: str) -> tuple[list[Row], str]:
+    ow = view.org_wave(org, wave)
+    own = view.baseline(sector, wave, INDEX)
+    scope = sector if own is not None and not own.suppressed else NATIONAL
+    rows = []
+    for m, label in view.measures:
+        s = ow.score(m) if ow else None
+        b = view.baseline(scope, wave, m)
+        if b is not None and b.suppressed:
+            b = None
+        pos = next((p for p in view.positions if (p.wave, p.measure) == (wave, m)), None)
+        gap = (s.mean - b.median) if (s is not None and not s.suppressed and b) else None
+        rows.append(Row(m, label, s, b, pos.sector_rank if pos else None,
+                        pos.national_rank if pos else None, pos.vs_sector if pos else None, gap))
+    return rows, scope
+
+
+def render_org(report: Report, view: BenchmarkResult, org: str) -> str:
+    """The HTML of one organisation's private report."""
+    env = environment(report.study.root)
+    _, name, sector = view.names[0]
+    wave = view.latest
+    rows, scope = _rows(view, org, sector, wave)
+    shown = [r for r in rows if r.score is not None and not r.score.suppressed]
+    strip_rows = [{"measure": r.label, "score": r.score.mean,
+                   "q1": r.baseline.q1 if r.baseline else None,
+                   "median": r.baseline.median if r.baseline else None,
+                   "q3": r.baseline.q3 if r.baseline else None}
+                  for r in shown if r.measure != NPS]
+    strip = ch.position_strip(strip_rows, name) if strip_rows else None
+    short = {w: short_wave(view.wave_label(w), w) for w in view.waves}
+    series = []
+    for w in view.waves:
+        ow = view.org_wave(org, w)
+        if ow and not ow.score(INDEX).suppressed:
+            series.append({"series": name, "wave": short[w], "value": ow.score(INDEX).mean})
+        for label, sc in ((f"{sector} median", sector), ("National median", NATIONAL)):
+            b = view.baseline(sc, w, INDEX)
+            if b is not None and not b.suppressed:
+                series.append({"series": label, "wave": short[w], "value": b.median})
+    slope = ch.slope(series, [short[w] for w in view.waves], name) if series else None
+    items = [r for r in shown if r.measure not in (INDEX, NPS) and r.gap is not None]
+    ranked = sorted(items, key=lambda r: (-r.gap, r.label))
+    by_wave = []
+    for w in view.waves:
+        ow = view.org_wave(org, w)
+        by_wave.append((w, ow.score(INDEX) if ow else None,
+                        view.baseline(sector, w, INDEX), view.baseline(NATIONAL, w, INDEX)))
+    change = next((c for c in reversed(view.changes) if c.to_wave == wave
+                   and c.from_wave == view.waves[-2]), None) if len(view.waves) > 1 else None
+    css = (DEFAULTS / "assets" / "style.css").read_text(encoding="utf-8")
+    return env.get_template("org_report.html").render(
+        study=report.study, report=report, bm=view, org=org, name=name, sector=sector,
+        wave=wave, rows=rows, scope=scope, strip=strip, slope=slope,
+        strongest=ranked[:2], weakest=list(reversed(ranked[-2:])) if len(ranked) > 2 else [],
+        by_wave=by_wave, change=change, css=css, rules=report.study.disclosure,
+        NATIONAL=NATIONAL)
+
+
+def write_org_reports(report: Report, out: Path, org: str | None = None, make_pdf: bool = True,
+                      jobs: int | None = None) -> list[str]:
+    """Write DIR/<org>/index.html and DIR/<org>/report.pdf for one or every organisation."""
+    bm = report.benchmark
+    if bm is None:
+        raise RocsError("this study has no benchmark section, so there are no organisations")
+    ids = [o for o, _, _ in bm.names]
+    if org is not None and org not in ids:
+        raise RocsError(f"unknown organisation {org!r} (the study has {len(ids)} organisations,"
+                        f" e.g. {ids[0]})")
+    chosen = [org] if org else ids
+    out = Path(out).resolve()
+    check_out(out)
+    files: dict[str, bytes] = {MARKER: b"Private organisation reports written by rocsreport.\n"}
+    workers = min(jobs or os.cpu_count() or 1, len(chosen))
+    global _JOB
+    _JOB = (report, make_pdf)  # inherited by the forked workers; nothing is pickled
+    try:
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                done = list(pool.map(_render_one, chosen, chunksize=4))
+        else:
+            done = [_render_one(o) for o in chosen]
+    finally:
+        _JOB = None
+    for o, (html, pdf) in zip(chosen, done, strict=True):
+        files[f"{folder(o)}/index.html"] = html
+        if pdf is not None:
+            files[f"{folder(o)}/report.pdf"] = pdf
+    swap_in(out, files)
+    return chosen
+
+
+_JOB: tuple[Report, bool] | None = None
+
+
+def _render_one(org: str) -> tuple[bytes, bytes | None]:
+    assert _JOB is not None
+    report, make_pdf = _JOB
+    assert report.benchmark is not None
+    html = render_org(report, report.benchmark.private_view(org), org)
+    return html.encode("utf-8"), render_pdf(html, report.study.root) if make_pdf else None
+
+
+def folder(org: str) -> str:
+    """A folder name for an organisation id: letters, digits, '-' and '_' only."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", org).strip("-")
+    return name or "organisation"
+
+
