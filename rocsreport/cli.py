@@ -182,3 +182,46 @@ def orgs(study_dir: Path, out: Path, org: str | None, no_pdf: bool) -> None:
     done = write_org_reports(report, out, org, make_pdf=not no_pdf)
     click.echo(f"wrote {len(done)} organisation report(s) to {out}/ in "
                f"{time.perf_counter() - start:.1f} s")
+
+
+@main.command("compare")
+@click.option("--baselines", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="baselines.json from a built site.")
+@click.option("--responses", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Your own responses (CSV or Parquet) with the study's wave and item columns.")
+@click.option("--study", "study_dir", type=click.Path(path_type=Path, file_okay=False),
+              required=True, help="The study folder (for its codebook and rules).")
+@click.option("--sector", help="Your sector; without it you are compared nationally.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+def compare_cmd(baselines: Path, responses: Path, study_dir: Path, sector: str | None,
+                fmt: str) -> None:
+    """Place your own survey responses against published baselines, on this computer.
+
+    Nothing is sent anywhere: the responses are read into an in-memory database.
+
+    \b
+    Example:
+        rocsreport compare --baselines site/baselines.json --responses mine.csv \\
+            --study surveys/service-index --sector Utilities
+    """
+    from .compare import compare
+    from .tables import to_csv
+
+    rows, rejected = compare(study_dir, baselines, responses, sector)
+    if rejected:
+        click.echo(f"note: {rejected} row(s) of {responses} were left out: a wave outside the "
+                   "codebook or an item outside its scale", err=True)
+    fields = ["wave", "measure", "n", "score", "ci_low", "ci_high", "baseline", "q1", "median",
+              "q3", "band"]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    elif fmt == "csv":
+        click.echo(to_csv(fields, [[r[f] for f in fields] for r in rows]), nl=False)
+    else:
+        for r in rows:
+            score = ("withheld (fewer than the minimum respondents)" if r["score"] is None else
+                     f"{r['score']:.1f} ({r['ci_low']:.1f} to {r['ci_high']:.1f}; n = {r['n']})")
+            where = (f"{r['baseline']} median {r['median']:.1f}, quartiles {r['q1']:.1f} to "
+                     f"{r['q3']:.1f}: {r['band']}" if r["band"] else "no baseline")
+            click.echo(f"{r['wave']}  {r['label']}: {score}; {where}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,16 +108,15 @@ def write_org_reports(report: Report, out: Path, org: str | None = None, make_pd
     check_out(out)
     files: dict[str, bytes] = {MARKER: b"Private organisation reports written by rocsreport.\n"}
     workers = min(jobs or os.cpu_count() or 1, len(chosen))
-    global _JOB
-    _JOB = (report, make_pdf)  # inherited by the forked workers; nothing is pickled
-    try:
-        if workers > 1:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                done = list(pool.map(_render_one, chosen, chunksize=4))
-        else:
-            done = [_render_one(o) for o in chosen]
-    finally:
-        _JOB = None
+    if workers > 1:
+        # Spawned, not forked: DuckDB and the chart renderer run threads, and a fork taken
+        # while a thread holds a lock can hang. The report goes to each worker once.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                 initializer=_init, initargs=(report, make_pdf)) as pool:
+            done = list(pool.map(_render_one, chosen, chunksize=4))
+    else:
+        _init(report, make_pdf)
+        done = [_render_one(o) for o in chosen]
     for o, (html, pdf) in zip(chosen, done, strict=True):
         files[f"{folder(o)}/index.html"] = html
         if pdf is not None:
@@ -126,6 +126,11 @@ def write_org_reports(report: Report, out: Path, org: str | None = None, make_pd
 
 
 _JOB: tuple[Report, bool] | None = None
+
+
+def _init(report: Report, make_pdf: bool) -> None:
+    global _JOB
+    _JOB = (report, make_pdf)
 
 
 def _render_one(org: str) -> tuple[bytes, bytes | None]:

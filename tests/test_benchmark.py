@@ -1,0 +1,293 @@
+"""Benchmarks: baselines, ranks, change counts, disclosure rules and the private-report leak scan,
+on a small study whose every figure is worked out by hand below."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+from scipy import stats as sps
+
+from rocsreport.benchmark import NATIONAL, fisher_z_ci, pearson, percentile_rank, quartiles
+from rocsreport.cli import main
+from rocsreport.orgs import write_org_reports
+from rocsreport.pipeline import build, compute
+from rocsreport.synth import service_index
+
+STUDY = """\
+title: Benchmark test
+synthetic: true
+unit: customers
+sources:
+  responses: {file: data/responses.csv, id: rid}
+  organisations: {file: data/organisations.csv, id: org}
+questions:
+  - {id: rid, type: id}
+  - {id: org, type: id, source: [responses, organisations], references: organisations}
+  - {id: name, type: text, source: organisations, wording: Name}
+  - {id: sector, type: single, source: organisations, wording: Sector, codes: [Big, Four, Dom]}
+  - {id: wave, type: single, wording: Wave, codes: [W1, W2]}
+  - {id: i1, type: number, min: 1, max: 10, wording: Item one}
+  - {id: i2, type: number, min: 1, max: 10, wording: Item two}
+  - {id: rec, type: number, min: 0, max: 10, scale: nps, wording: Recommend}
+  - {id: ok, type: single, wording: OK, codes: ["Yes", "No"]}
+indicators:
+  ok_share: {label: OK, question: ok, numerator: ["Yes"]}
+benchmark:
+  organisations: organisations
+  organisation: org
+  name: name
+  sector: sector
+  wave: wave
+  items: [i1, i2]
+  nps: rec
+  publish_organisation_scores: false
+"""
+
+# org: (sector, name, respondents per wave, item level in W1, shift in W2)
+ORGS = {
+    "org-alder": ("Big", "Alder Bank", 20, 3, 1), "org-birch": ("Big", "Birch Bank", 20, 4, 0),
+    "org-cedar": ("Big", "Cedar Bank", 20, 5, -1), "org-damson": ("Big", "Damson Bank", 20, 6, 0),
+    "org-elder": ("Big", "Elder Bank", 20, 7, -1), "org-fir": ("Big", "Fir Bank", 20, 7, 1),
+    "org-tiny": ("Big", "Tiny Bank", 5, 9, 0),
+    "org-gorse": ("Four", "Gorse Mart", 20, 5, 0), "org-hazel": ("Four", "Hazel Mart", 20, 5, 0),
+    "org-ivy": ("Four", "Ivy Mart", 20, 5, 0), "org-juniper": ("Four", "Juniper Mart", 20, 5, 0),
+    "org-kale": ("Dom", "Kale Energy", 40, 6, 0), "org-larch": ("Dom", "Larch Energy", 15, 6, 0),
+    "org-maple": ("Dom", "Maple Energy", 15, 6, 0), "org-nettle": ("Dom", "Nettle Energy", 15, 6, 0),
+    "org-oak": ("Dom", "Oak Energy", 15, 6, 0),
+}
+
+
+def index_of(level: float) -> float:
+    # Respondents alternate level and level + 1 on both items: the mean item is level + 0.5,
+    # rescaled from 1..10 to 0..100.
+    return (level + 0.5 - 1) / 9 * 100
+
+
+@pytest.fixture(scope="module")
+def bench_study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench") / "study"
+    (root / "data").mkdir(parents=True)
+    (root / "study.yaml").write_text(STUDY)
+    rows = []
+    for org, (_, _, n, level, shift) in ORGS.items():
+        for wave, lv in (("W1", level), ("W2", level + shift)):
+            for k in range(n):
+                v = lv + (k % 2)
+                rows.append([f"r{len(rows):05d}", org, wave, v, v, 9 if k % 2 else 5,
+                             "Yes" if k % 3 else "No"])
+    with (root / "data" / "responses.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["rid", "org", "wave", "i1", "i2", "rec", "ok"])
+        w.writerows(rows)
+    with (root / "data" / "organisations.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["org", "name", "sector"])
+        w.writerows([[o, name, s] for o, (s, name, *_) in ORGS.items()])
+    report, _ = compute(root)
+    return root, report, rows
+
+
+def test_quartiles_are_r_type_7_and_ranks_share_ties():
+    # Hand calculation and numpy.percentile(method="linear") (R's type 7). Tolerance 1e-12.
+    vals = [index_of(v) for v in (3, 4, 5, 6, 7, 7)]
+    q1, med, q3 = quartiles(vals)
+    assert med == pytest.approx((index_of(5) + index_of(6)) / 2, abs=1e-12)
+    assert q1 == pytest.approx(index_of(4) + 0.25 * (index_of(5) - index_of(4)), abs=1e-12)
+    assert q3 == pytest.approx(index_of(6) + 0.75 * (index_of(7) - index_of(6)), abs=1e-12)
+    assert [q1, med, q3] == pytest.approx(list(np.percentile(vals, [25, 50, 75])), abs=1e-12)
+    # Mid-rank percentiles: 75 is tied twice among [70, 75, 75, 80].
+    assert percentile_rank(75, [70, 75, 75, 80]) == 50.0
+    assert percentile_rank(80, [70, 75, 75, 80]) == 87.5
+    assert percentile_rank(70, [70, 75, 75, 80]) == 12.5
+
+
+def test_correlation_and_fisher_z_match_scipy():
+    # Source: scipy.stats.pearsonr and its Fisher-z confidence_interval. Tolerance 1e-12.
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=40)
+    y = 0.5 * x + rng.normal(size=40)
+    r, p = pearson(list(x), list(y))
+    ref = sps.pearsonr(x, y)
+    assert r == pytest.approx(ref.statistic, abs=1e-12)
+    assert p == pytest.approx(ref.pvalue, abs=1e-12)
+    ci = ref.confidence_interval(0.95)
+    assert fisher_z_ci(r, 40) == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
+def test_sector_baseline_by_hand(bench_study):
+    _, report, _ = bench_study
+    bm = report.benchmark
+    big = bm.baseline("Big", "W1", "index")
+    vals = [index_of(v) for v in (3, 4, 5, 6, 7, 7)]  # T1 (n = 5) does not contribute
+    assert (big.k, big.n) == (6, 120)
+    assert big.mean == pytest.approx(sum(vals) / 6, abs=1e-9)
+    assert big.median == pytest.approx((index_of(5) + index_of(6)) / 2, abs=1e-9)
+    assert big.q3 == pytest.approx(index_of(6) + 0.75 * (index_of(7) - index_of(6)), abs=1e-9)
+    nat = bm.baseline(NATIONAL, "W1", "index")
+    assert (nat.k, nat.n) == (15, 300)
+    # B5 and B6 tie at the top of Big: (4 below + half of 2 equal) / 6.
+    pos = {p.org: p for p in bm.positions if (p.wave, p.measure) == ("W1", "index")}
+    assert pos["org-elder"].sector_rank == pytest.approx(100 * 5 / 6)
+    assert pos["org-fir"].sector_rank == pos["org-elder"].sector_rank
+    assert "org-tiny" not in pos  # fewer than 10 respondents: no published figure, no rank
+
+
+def test_minimum_contributors_and_dominance(bench_study):
+    _, report, _ = bench_study
+    bm = report.benchmark
+    four = bm.baseline("Four", "W1", "index")
+    assert four.suppressed and four.reason == "fewer than 5 organisations"
+    assert (four.k, four.n, four.mean, four.median, four.q1, four.q3) == (None,) * 6
+    dom = bm.baseline("Dom", "W1", "index")  # D1 has 40 of 100 respondents
+    assert dom.suppressed and dom.reason == "one organisation has more than 25% of the respondents"
+    assert dom.median is None
+    # An organisation in a withheld sector gets no sector rank or verdict.
+    pos = {p.org: p for p in bm.positions if (p.wave, p.measure) == ("W1", "index")}
+    assert pos["org-gorse"].sector_rank is None and pos["org-gorse"].vs_sector is None
+
+
+def test_change_counts_against_an_independent_count(bench_study):
+    _, report, rows = bench_study
+    # Independent count from the rows: the mean index per organisation and wave.
+    sums: dict[tuple[str, str], list[float]] = {}
+    for _, org, wave, i1, i2, _, _ in rows:
+        sums.setdefault((org, wave), []).append(((i1 + i2) / 2 - 1) / 9 * 100)
+    up = down = same = 0
+    for org in ORGS:
+        a, b = sums[(org, "W1")], sums[(org, "W2")]
+        if len(a) < 10 or len(b) < 10:
+            continue
+        d = sum(b) / len(b) - sum(a) / len(a)
+        up, down, same = up + (d >= 1), down + (d < -1), same + (-1 <= d < 1)
+    counts = {c.scope: c for c in report.benchmark.counts_for(("W1", "W2"))}
+    nat = counts[NATIONAL]
+    assert (nat.up, nat.down, nat.unchanged, nat.total) == (up, down, same, 15) == (2, 2, 11, 15)
+    assert (counts["Big"].up, counts["Big"].down, counts["Big"].unchanged) == (2, 2, 2)
+    # Four has 4 organisations: withheld. With the national total published, Four = total - Big
+    # - Dom, so the smaller of the others (Dom, 5 organisations) is withheld too.
+    assert counts["Four"].suppressed and not counts["Four"].secondary
+    assert counts["Dom"].suppressed and counts["Dom"].secondary and counts["Dom"].up is None
+    assert not counts["Big"].suppressed
+
+
+def test_public_site_names_no_organisation(bench_study, tmp_path):
+    root, _, _ = bench_study
+    result = build(root, tmp_path / "site", None)
+    texts = {str(p.relative_to(result.out)): p.read_text(encoding="utf-8")
+             for p in sorted(result.out.rglob("*")) if p.is_file() and p.suffix != ".pdf"}
+    texts["report.pdf"] = " ".join(
+        pg.extract_text() for pg in PdfReader(str(result.out / "report.pdf")).pages)
+    for org, (_, name, *_) in ORGS.items():
+        for name_text, text in texts.items():
+            assert name not in text, (name_text, name)
+            assert not re.search(rf"\b{org}\b", text), (name_text, org)
+    doc = json.loads(texts["baselines.json"])
+    assert {b["scope"] for b in doc["baselines"]} == {NATIONAL, "Big", "Four", "Dom"}
+    four = next(b for b in doc["baselines"] if b["scope"] == "Four")
+    assert four["median"] is None and four["suppressed"]
+
+
+def test_private_reports_hold_no_other_organisation(bench_study, tmp_path):
+    root, report, _ = bench_study
+    out = tmp_path / "private"
+    write_org_reports(report, out, make_pdf=True, jobs=2)
+    for org, (_, name, *_) in ORGS.items():
+        folder = out / org
+        html = (folder / "index.html").read_text(encoding="utf-8")
+        pdf = " ".join(p.extract_text() for p in PdfReader(str(folder / "report.pdf")).pages)
+        raw = b"".join(p.read_bytes() for p in sorted(folder.iterdir()))
+        assert name in html and name in pdf
+        for other, (_, other_name, *_) in ORGS.items():
+            if other == org:
+                continue
+            for text in (html, pdf, raw.decode("latin-1")):
+                assert other_name not in text, (org, other_name)
+                assert not re.search(rf"\b{other}\b", text), (org, other)
+
+
+def test_private_report_content(bench_study, tmp_path):
+    root, report, _ = bench_study
+    write_org_reports(report, tmp_path / "p", "org-fir", make_pdf=False)
+    html = (tmp_path / "p" / "org-fir" / "index.html").read_text()
+    assert f"{index_of(8):.1f}" in html  # B6's W2 index: level 7 + 1
+    assert "Change since W1" in html and "+11.1" in html
+    big_w2 = sorted(index_of(v) for v in (4, 4, 4, 6, 6, 8))  # W2 levels of B1..B6
+    assert f"{quartiles(big_w2)[1]:.1f}" in html  # the sector median
+
+
+def test_orgs_command_rejects_an_unknown_organisation(bench_study, tmp_path):
+    root, _, _ = bench_study
+    result = CliRunner().invoke(main, ["orgs", str(root), "--out", str(tmp_path / "x"),
+                                       "--org", "NOPE"])
+    assert result.exit_code == 1
+    assert result.output == ("Error: unknown organisation 'NOPE' (the study has 16 "
+                             "organisations, e.g. org-alder)\n")
+
+
+def test_compare_places_own_responses_on_the_baselines(bench_study, tmp_path):
+    root, report, _ = bench_study
+    site = build(root, tmp_path / "site", None, make_pdf=False).out
+    mine = tmp_path / "mine.csv"
+    mine.write_text("wave,i1,i2,rec\n" + "".join(
+        f"W1,{8 + k % 2},{8 + k % 2},10\n" for k in range(12)) + "W9,5,5,5\nW1,11,5,5\n")
+    result = CliRunner().invoke(main, [
+        "compare", "--baselines", str(site / "baselines.json"), "--responses", str(mine),
+        "--study", str(root), "--sector", "Big", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output.split("\n", 1)[1])  # first line: the rejected note
+    assert result.output.startswith("note: 2 row(s)")
+    idx = next(r for r in rows if r["measure"] == "index")
+    assert idx["n"] == 12 and idx["score"] == pytest.approx(index_of(8), abs=1e-9)
+    assert idx["baseline"] == "Big" and idx["band"] == "above the upper quartile"
+    # Four's baseline is withheld, so a Four organisation is compared nationally.
+    result = CliRunner().invoke(main, [
+        "compare", "--baselines", str(site / "baselines.json"), "--responses", str(mine),
+        "--study", str(root), "--sector", "Four", "--format", "json"])
+    rows = json.loads(result.output.split("\n", 1)[1])
+    assert {r["baseline"] for r in rows} == {NATIONAL}
+
+
+def test_synth_is_deterministic_and_the_example_is_its_output(tmp_path):
+    a = service_index(3000, tmp_path / "a")
+    b = service_index(3000, tmp_path / "b")
+    for f in ("responses.parquet", "organisations.csv", "metrics.csv"):
+        assert (a / "data" / f).read_bytes() == (b / "data" / f).read_bytes()
+    example = Path(__file__).resolve().parents[1] / "surveys" / "service-index"
+    c = service_index(50_000, tmp_path / "c")
+    for f in ("responses.parquet", "organisations.csv", "metrics.csv"):
+        assert (c / "data" / f).read_bytes() == (example / "data" / f).read_bytes(), f
+    assert (example / "study.yaml").read_text() == (c / "study.yaml").read_text()
+
+
+def test_example_index_has_the_shape_the_issue_asks_for():
+    example = Path(__file__).resolve().parents[1] / "surveys" / "service-index"
+    report, _ = compute(example)
+    bm = report.benchmark
+    assert len(bm.sectors) == 13 and len(bm.names) == 250 and len(bm.waves) >= 3
+    head = {c.scope: c for c in bm.counts_for(bm.headline)}[NATIONAL]
+    assert head.up > 0 and head.down > 0
+    tourism = bm.baseline("Tourism", bm.latest, "index")
+    assert tourism.suppressed and tourism.reason == "fewer than 5 organisations"
+    assert any(b.suppressed and "more than 25%" in b.reason for b in bm.baselines)
+    assert any(o.score("index").suppressed for o in bm.orgs)  # small samples exist
+    rel = {r.metric: r for r in bm.relationships}
+    assert rel["complaints_per_1000"].r < 0 < rel["repeat_purchase_rate"].r
+    assert not math.isnan(rel["complaints_per_1000"].ci_low)
+
+
+def test_synth_rejects_an_impossible_size(tmp_path):
+    result = CliRunner().invoke(main, ["synth", "service-index", "--respondents", "0",
+                                       "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert result.output == "Error: --respondents must be between 1 and 10,000,000, got 0\n"
+    assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
+
+
