@@ -60,7 +60,8 @@ ORGS = {
     "org-gorse": ("Four", "Gorse Mart", 20, 5, 0), "org-hazel": ("Four", "Hazel Mart", 20, 5, 0),
     "org-ivy": ("Four", "Ivy Mart", 20, 5, 0), "org-juniper": ("Four", "Juniper Mart", 20, 5, 0),
     "org-kale": ("Dom", "Kale Energy", 40, 6, 0), "org-larch": ("Dom", "Larch Energy", 15, 6, 0),
-    "org-maple": ("Dom", "Maple Energy", 15, 6, 0), "org-nettle": ("Dom", "Nettle Energy", 15, 6, 0),
+    "org-maple": ("Dom", "Maple Energy", 15, 6, 0),
+    "org-nettle": ("Dom", "Nettle Energy", 15, 6, 0),
     "org-oak": ("Dom", "Oak Energy", 15, 6, 0),
 }
 
@@ -196,7 +197,7 @@ def test_public_site_names_no_organisation(bench_study, tmp_path):
 
 
 def test_private_reports_hold_no_other_organisation(bench_study, tmp_path):
-    root, report, _ = bench_study
+    _, report, _ = bench_study
     out = tmp_path / "private"
     write_org_reports(report, out, make_pdf=True, jobs=2)
     for org, (_, name, *_) in ORGS.items():
@@ -214,7 +215,7 @@ def test_private_reports_hold_no_other_organisation(bench_study, tmp_path):
 
 
 def test_private_report_content(bench_study, tmp_path):
-    root, report, _ = bench_study
+    _, report, _ = bench_study
     write_org_reports(report, tmp_path / "p", "org-fir", make_pdf=False)
     html = (tmp_path / "p" / "org-fir" / "index.html").read_text()
     assert f"{index_of(8):.1f}" in html  # B6's W2 index: level 7 + 1
@@ -233,7 +234,7 @@ def test_orgs_command_rejects_an_unknown_organisation(bench_study, tmp_path):
 
 
 def test_compare_places_own_responses_on_the_baselines(bench_study, tmp_path):
-    root, report, _ = bench_study
+    root, _, _ = bench_study
     site = build(root, tmp_path / "site", None, make_pdf=False).out
     mine = tmp_path / "mine.csv"
     mine.write_text("wave,i1,i2,rec\n" + "".join(
