@@ -31,7 +31,16 @@ from . import __version__
 from . import charts as ch
 from .errors import BuildError
 from .results import ALL, Estimate, Gap, IndicatorResult, Report
-from .words import capitalise, fraction_words, number, pct, pct_range, points, signed
+from .words import (
+    capitalise,
+    ci_digits,
+    fraction_words,
+    number,
+    pct,
+    pct_range,
+    points,
+    signed,
+)
 
 DEFAULTS = Path(str(resources.files("rocsreport.templates")))
 
@@ -63,7 +72,7 @@ def environment(study_root: Path) -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(slug=slug, pct=_pct, pct_range=pct_range, points=points,
                        words=fraction_words, cap=capitalise, num=number, signed=signed,
-                       pvalue=pvalue)
+                       pvalue=pvalue, cidigits=lambda e: ci_digits(e.ci_low, e.ci_high))
     return env
 
 
@@ -101,8 +110,9 @@ def finding(res: IndicatorResult, unit: str) -> str:
     if words.endswith("half"):
         words += " of"  # "just over half of organisations"
     low = "; low base" if e.low_base else ""
-    return (f"{capitalise(words)} {unit} ({pct(e.estimate)}; 95% CI "
-            f"{pct_range(e.ci_low, e.ci_high)}; n = {e.n}{low}) {res.indicator.statement}.")
+    d = ci_digits(e.ci_low, e.ci_high)
+    return (f"{capitalise(words)} {unit} ({pct(e.estimate, d)}; 95% CI "
+            f"{pct_range(e.ci_low, e.ci_high, d)}; n = {e.n:,}{low}) {res.indicator.statement}.")
 
 
 def gap_sentence(g: Gap) -> str:
@@ -243,8 +253,9 @@ class Builder:
             e = res.overall if by is None else self._cell(res, by, group)
             if e.suppressed:
                 return "not published (base too small)"
-            return (f"{pct(e.estimate)} (95% CI {pct_range(e.ci_low, e.ci_high)}; "
-                    f"n = {e.n}{'; low base' if e.low_base else ''})")
+            d = ci_digits(e.ci_low, e.ci_high)
+            return (f"{pct(e.estimate, d)} (95% CI {pct_range(e.ci_low, e.ci_high, d)}; "
+                    f"n = {e.n:,}{'; low base' if e.low_base else ''})")
 
         def chart(iid: str, by: str | None = None) -> str:
             """chart("*") draws every indicator; chart(id, by=breakdown) one of them."""

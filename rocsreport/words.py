@@ -78,4 +78,10 @@ def signed(x: float, digits: int = 0) -> str:
 
 
 def number(x: float, digits: int = 1) -> str:
-    return f"{x:,.{digits}f}"
+    """A number with thousands separators and a real minus sign."""
+    return f"{x:,.{digits}f}".replace("-", MINUS)
+
+
+def ci_digits(lo: float, hi: float) -> int:
+    """Whole percentages, unless the interval is so narrow that they would hide it."""
+    return 1 if hi - lo < 0.04 else 0
