@@ -209,3 +209,28 @@ def test_pdf_to_a_chosen_path_and_every_table_has_a_csv(make_study, tmp_path):
         text = page.read_text()
         tables, csvs = text.count("<table"), text.count('class="csv"')
         assert tables == csvs, (page.name, tables, csvs)
+
+
+def test_service_index_site_links_and_privacy(tmp_path):
+    import csv as csvmod
+
+    study = tmp_path / "service-index"
+    shutil.copytree(EXAMPLE.parent / "service-index", study,
+                    ignore=shutil.ignore_patterns(".rocsreport"))
+    site = build(study, tmp_path / "site", None, make_pdf=False).out
+    with (study / "data" / "organisations.csv").open() as f:
+        orgs = list(csvmod.DictReader(f))
+    for page in sorted(site.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        parser = Refs()
+        parser.feed(text)
+        for ref in parser.refs:
+            assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/", ref, re.I), (page.name, ref)
+            if ref.split("#")[0]:
+                assert (site / ref.split("#")[0]).is_file(), (page.name, ref)
+    blob = "\n".join(p.read_text(encoding="utf-8") for p in sorted(site.rglob("*"))
+                     if p.is_file() and p.suffix in (".html", ".csv", ".json"))
+    assert not re.search(r"\bORG\d{3}\b", blob)
+    leaked = [o["name"] for o in orgs if o["name"] in blob]
+    assert leaked == []
+    assert (site / "baselines.json").is_file() and (site / "sector-tourism.html").is_file()
