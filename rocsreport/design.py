@@ -1,0 +1,242 @@
+"""Design-based estimation that agrees with R's survey package.
+
+Means, proportions and totals with Taylor-linearised standard errors (R's ``svyrecvar``): the
+influence values are summed to primary sampling units (PSUs), centred within strata, scaled by
+(1 - f_h) n_h / (n_h - 1), and, when a finite population correction is given for the second
+stage too, the second stage adds its own term times the first-stage sampling fraction.
+
+Everything is computed from SQL aggregates: per stratum (and per PSU for a second stage), the
+sums T_w = Σ w·d and T_wy = Σ w·d·y of each PSU, and the sums of their squares and cross
+products. Python then works on a few numbers per stratum; it never sees a respondent row.
+Domains (subgroups) keep the whole design: a PSU without members of the domain counts as a zero,
+as R does, rather than being dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import duckdb
+from scipy.stats import t as t_dist
+
+from .errors import RocsError
+from .ingest import quote_ident
+
+LONELY = ("fail", "certainty", "remove", "adjust", "average")
+
+
+@dataclass(frozen=True)
+class Design:
+    table: str
+    weight: str | None = None
+    strata: str | None = None
+    clusters: tuple[str, ...] = ()
+    fpc: tuple[str, ...] = ()  # population sizes (or sampling fractions) per stage
+    lonely_psu: str = "fail"
+
+
+@dataclass(frozen=True)
+class DesignEstimate:
+    estimate: float
+    se: float
+    df: int  # design degrees of freedom: PSUs minus strata, counting those in the domain
+    n: int  # unweighted base
+    total_weight: float
+
+    def logit_ci(self, confidence: float = 0.95) -> tuple[float, float]:
+        """R's svyciprop(method = "logit"): a Wald interval for logit(p) on the design's degrees
+        of freedom, transformed back."""
+        p = self.estimate
+        if p <= 0 or p >= 1 or self.se == 0:
+            return p, p
+        half = t_dist.ppf(0.5 + confidence / 2, self.df) * self.se / (p * (1 - p))
+        lo, hi = math.log(p / (1 - p)) - half, math.log(p / (1 - p)) + half
+        return 1 / (1 + math.exp(-lo)), 1 / (1 + math.exp(-hi))
+
+    def t_ci(self, confidence: float = 0.95) -> tuple[float, float]:
+        half = t_dist.ppf(0.5 + confidence / 2, self.df) * self.se
+        return self.estimate - half, self.estimate + half
+
+
+def _cols(d: Design) -> tuple[str, str, str | None]:
+    st = f"CAST({quote_ident(d.strata)} AS VARCHAR)" if d.strata else "'all'"
+    psu = f"CAST({quote_ident(d.clusters[0])} AS VARCHAR)" if d.clusters else None
+    ssu = (f"CAST({quote_ident(d.clusters[1])} AS VARCHAR)"
+           if len(d.clusters) > 1 and len(d.fpc) > 1 else None)
+    return st, psu, ssu
+
+
+def _fraction(n: int, fpc: float | None) -> float:
+    """(1 - f) as R computes it: fpc above 1 is a population size, at most 1 a fraction."""
+    if fpc is None:
+        return 1.0
+    big_n = n / fpc if fpc <= 1 else fpc
+    return (big_n - n) / big_n
+
+
+def estimate(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain: str = "TRUE",
+             kind: str = "mean", params: list[object] | None = None) -> DesignEstimate:
+    """A mean (or proportion, for y in 0/1) or total of the SQL expression ``y`` over the rows
+    where ``domain`` holds, under design ``d``. ``params`` bind the ``?`` in ``domain``."""
+    if kind not in ("mean", "total"):
+        raise ValueError(f"unknown kind {kind!r} (expected one of: mean, total)")
+    if d.lonely_psu not in LONELY:
+        raise ValueError(f"unknown lonely_psu {d.lonely_psu!r} (expected one of: "
+                         f"{', '.join(LONELY)})")
+    st, psu, ssu = _cols(d)
+    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    t = quote_ident(d.table)
+    p = list(params or [])
+    # The design itself: PSUs per stratum and the first-stage fpc, over the whole sample.
+    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
+    unit = psu or "CAST(rowid AS VARCHAR)"
+    design_rows = con.execute(
+        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()
+    nh = {r[0]: (r[1], r[2]) for r in design_rows}
+    inner = (f"SELECT {st} AS st, {unit} AS psu, {w} AS w, CAST(({y}) AS DOUBLE) AS y "
+             f"FROM {t} WHERE ({domain}) AND ({y}) IS NOT NULL")
+    level1 = (f"SELECT st, psu, sum(w) AS tw, sum(w * y) AS twy, count(*) AS n FROM ({inner}) "
+              "GROUP BY st, psu") if psu else (
+        f"SELECT st, psu, w AS tw, w * y AS twy, 1 AS n FROM ({inner})")
+    rows = con.execute(
+        f"SELECT st, count(*), sum(tw), sum(twy), sum(tw * tw), sum(tw * twy), sum(twy * twy), "
+        f"sum(n) FROM ({level1}) GROUP BY st ORDER BY st", p).fetchall()
+    if not rows:
+        raise RocsError("no respondents in this domain")
+    big_a = sum(r[2] for r in rows)
+    big_b = sum(r[3] for r in rows)
+    r_hat = big_b / big_a if kind == "mean" else 0.0
+    scale = big_a if kind == "mean" else 1.0
+
+    def moments(a: float, b: float, sww: float, swy: float, syy: float) -> tuple[float, float]:
+        if kind == "mean":
+            return ((b - r_hat * a) / scale,
+                    (syy - 2 * r_hat * swy + r_hat * r_hat * sww) / (scale * scale))
+        return b, syy
+
+    present = {r[0]: r for r in rows}
+    var, ok_strata, lonely_na = 0.0, 0, 0
+    for stratum, (n_h, fpc) in sorted(nh.items()):
+        f = _fraction(n_h, fpc)
+        r = present.get(stratum)
+        sz, szz = moments(*r[2:7]) if r else (0.0, 0.0)
+        if n_h > 1:
+            var += f * n_h / (n_h - 1) * (szz - sz * sz / n_h)
+            ok_strata += 1
+        elif d.lonely_psu == "fail":
+            raise RocsError(f"stratum {stratum!r} has only one PSU (design.lonely_psu is 'fail';"
+                            " choose certainty, remove, adjust or average)")
+        elif d.lonely_psu == "adjust":
+            var += f * szz  # centred at zero, the grand mean of the influence values
+            ok_strata += 1
+        elif d.lonely_psu == "average":
+            lonely_na += 1
+        else:  # certainty, remove: no contribution
+            ok_strata += 1
+    if lonely_na:
+        var *= len(nh) / (len(nh) - lonely_na)
+    if ssu is not None:
+        var += _second_stage(con, d, st, psu, ssu, w, y, domain, p, nh, r_hat, scale, kind)
+    n = sum(r[7] for r in rows)
+    psus = sum(r[1] for r in rows)
+    df = (psus if psu else n) - len(rows)
+    est = r_hat if kind == "mean" else big_b
+    return DesignEstimate(est, math.sqrt(max(var, 0.0)), df, n, big_a)
+
+
+def _second_stage(con, d: Design, st, psu, ssu, w, y, domain, p, nh, r_hat, scale, kind
+                  ) -> float:
+    """Σ over PSUs of (n_h / N_h) × the PSU's own stage-2 variance of SSU totals."""
+    t = quote_ident(d.table)
+    fpc2 = f"min(CAST({quote_ident(d.fpc[1])} AS DOUBLE))"
+    m_rows = con.execute(f"SELECT {st}, {psu}, count(DISTINCT {ssu}), {fpc2} FROM {t} "
+                         "GROUP BY ALL").fetchall()
+    inner = (f"SELECT {st} AS st, {psu} AS psu, {ssu} AS ssu, {w} AS w, "
+             f"CAST(({y}) AS DOUBLE) AS y FROM {t} WHERE ({domain}) AND ({y}) IS NOT NULL")
+    rows = con.execute(
+        f"SELECT st, psu, sum(tw), sum(twy), sum(tw * tw), sum(tw * twy), sum(twy * twy) FROM "
+        f"(SELECT st, psu, ssu, sum(w) AS tw, sum(w * y) AS twy FROM ({inner}) GROUP BY ALL) "
+        "GROUP BY st, psu", p).fetchall()
+    present = {(r[0], r[1]): r for r in rows}
+    var = 0.0
+    for stratum, unit, m, fpc in m_rows:
+        n_h, big_n = nh[stratum]
+        if big_n is None or m < 2:
+            continue
+        stage1 = n_h / big_n if big_n > 1 else big_n
+        r = present.get((stratum, unit))
+        if r is None:
+            continue
+        a, b, sww, swy, syy = r[2:7]
+        if kind == "mean":
+            sz = (b - r_hat * a) / scale
+            szz = (syy - 2 * r_hat * swy + r_hat * r_hat * sww) / (scale * scale)
+        else:
+            sz, szz = b, syy
+        var += stage1 * _fraction(m, fpc) * m / (m - 1) * (szz - sz * sz / m)
+    return var
+
+
+def weighted_quantile(con: duckdb.DuckDBPyConnection, d: Design, y: str, probs: list[float],
+                      domain: str = "TRUE") -> list[float]:
+    """R's svyquantile default rule ("math"): the smallest value whose weighted cumulative
+    share reaches p."""
+    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    rows = con.execute(
+        f"WITH v AS (SELECT CAST(({y}) AS DOUBLE) AS y, sum({w}) AS w FROM "
+        f"{quote_ident(d.table)} WHERE ({domain}) AND ({y}) IS NOT NULL GROUP BY 1) "
+        "SELECT y, sum(w) OVER (ORDER BY y) / sum(w) OVER () AS F FROM v ORDER BY y").fetchall()
+    out = []
+    for prob in probs:
+        # The first value whose cumulative share reaches p, allowing for rounding in the sum.
+        out.append(next(y for y, cum in rows if cum >= prob - 1e-12))
+    return out
+
+
+def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str, float]],
+         tolerance: float = 1e-10, max_iterations: int = 100) -> dict[tuple[str, ...], float]:
+    """Iterative proportional fitting of the weights to population margins (R's rake()).
+
+    Works on the cells of the cross-classification of the margin variables: returns, per cell,
+    the factor by which every weight in that cell is multiplied. Converges when no cell total
+    changes by more than ``tolerance`` × Σw in an iteration; fails naming the margin otherwise,
+    or when a margin category has no respondents.
+    """
+    names = list(margins)
+    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    keys = ", ".join(f"CAST({quote_ident(m)} AS VARCHAR)" for m in names)
+    cells = {tuple(r[:-1]): r[-1] for r in con.execute(
+        f"SELECT {keys}, sum({w}) FROM {quote_ident(d.table)} GROUP BY ALL ORDER BY ALL"
+    ).fetchall()}
+    for k, m in enumerate(names):
+        seen = {c[k] for c in cells}
+        for cat in margins[m]:
+            if cat not in seen:
+                raise RocsError(f"rake: margin {m!r} category {cat!r} has no respondents")
+        extra = sorted(str(c) for c in seen - set(margins[m]))
+        if extra:
+            raise RocsError(f"rake: margin {m!r} has no population figure for "
+                            f"{', '.join(extra)}")
+    current = dict(cells)
+    eps = tolerance * sum(cells.values())
+    for _ in range(max_iterations):
+        before = dict(current)
+        for k, m in enumerate(names):
+            sums: dict[str, float] = {}
+            for c, v in current.items():
+                sums[c[k]] = sums.get(c[k], 0.0) + v
+            current = {c: v * margins[m][c[k]] / sums[c[k]] for c, v in current.items()}
+        if max(abs(current[c] - before[c]) for c in current) < eps:
+            return {c: current[c] / cells[c] for c in cells}
+    worst = max(names, key=lambda m: _margin_gap(current, names.index(m), margins[m]))
+    raise RocsError(f"rake: no convergence after {max_iterations} iterations (margin {worst!r} "
+                    "is furthest from its population figures)")
+
+
+def _margin_gap(current: dict[tuple[str, ...], float], k: int, target: dict[str, float]
+                ) -> float:
+    sums: dict[str, float] = {}
+    for c, v in current.items():
+        sums[c[k]] = sums.get(c[k], 0.0) + v
+    return max(abs(sums[c] - target[c]) for c in target)

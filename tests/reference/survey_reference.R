@@ -1,0 +1,71 @@
+# Reference values from R's survey package for tests/test_design.py.
+#   Rscript tests/reference/survey_reference.R     (needs r-base-core and r-cran-survey)
+# Reads tests/reference/data/*.csv and writes tests/reference/survey_reference.csv:
+# one row per value (case, statistic, key, value) at full precision.
+suppressMessages(library(survey))
+here <- dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)))
+out <- list()
+put <- function(case, stat, key, value) {
+  out[[length(out) + 1]] <<- data.frame(case = case, stat = stat, key = as.character(key),
+                                         value = sprintf("%.17g", as.numeric(value)))
+}
+read <- function(name) {
+  d <- read.csv(file.path(here, "data", paste0(name, ".csv")), stringsAsFactors = FALSE)
+  d$yes01 <- as.numeric(d$yes == "Yes")
+  d
+}
+estimates <- function(case, des) {
+  m <- svymean(~y, des); put(case, "mean", "y", coef(m)); put(case, "mean_se", "y", SE(m))
+  t <- svytotal(~y, des); put(case, "total", "y", coef(t)); put(case, "total_se", "y", SE(t))
+  p <- svymean(~yes01, des); put(case, "prop", "yes", coef(p)); put(case, "prop_se", "yes", SE(p))
+  ci <- svyciprop(~yes01, des, method = "logit")
+  put(case, "logit_low", "yes", confint(ci)[1]); put(case, "logit_high", "yes", confint(ci)[2])
+  put(case, "degf", "all", degf(des))
+  by <- svyby(~y, ~grp, des, svymean)
+  for (g in by$grp) {
+    put(case, "domain_mean", g, by[by$grp == g, "y"]); put(case, "domain_mean_se", g, by[by$grp == g, "se"])
+    sub <- subset(des, grp == g)
+    ci <- svyciprop(~yes01, sub, method = "logit")
+    put(case, "domain_prop", g, coef(ci))
+    put(case, "domain_logit_low", g, confint(ci)[1]); put(case, "domain_logit_high", g, confint(ci)[2])
+    put(case, "domain_degf", g, degf(sub))
+  }
+}
+
+d <- read("stratified")
+des <- svydesign(ids = ~1, strata = ~h, weights = ~w, fpc = ~fpc1, data = d)
+estimates("stratified", des)
+q <- svyquantile(~y, des, c(0.25, 0.5, 0.75), ci = FALSE)
+for (k in 1:3) put("stratified", "quantile", c("0.25", "0.5", "0.75")[k], coef(q)[k])
+
+d <- read("cluster1")
+estimates("cluster1", svydesign(ids = ~psu, weights = ~w, fpc = ~fpc1, data = d))
+
+d <- read("cluster2")
+estimates("cluster2", svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w,
+                                fpc = ~fpc1 + fpc2, nest = TRUE, data = d))
+
+d <- read("lonely")
+for (opt in c("certainty", "remove", "adjust", "average")) {
+  options(survey.lonely.psu = opt)
+  des <- svydesign(ids = ~psu, strata = ~h, weights = ~w, data = d)
+  m <- svymean(~y, des)
+  put(paste0("lonely_", opt), "mean", "y", coef(m)); put(paste0("lonely_", opt), "mean_se", "y", SE(m))
+  t <- svytotal(~y, des)
+  put(paste0("lonely_", opt), "total", "y", coef(t)); put(paste0("lonely_", opt), "total_se", "y", SE(t))
+}
+options(survey.lonely.psu = "fail")
+
+d <- read("rake")
+des <- svydesign(ids = ~1, weights = ~w, data = d)
+pop_region <- data.frame(region = c("North", "Midlands", "South"), Freq = c(3000, 2500, 4500))
+pop_age <- data.frame(age = c("18-34", "35-54", "55+"), Freq = c(2800, 3600, 3600))
+raked <- rake(des, list(~region, ~age), list(pop_region, pop_age),
+              control = list(maxit = 1000, epsilon = 1e-10))
+w <- weights(raked)
+for (k in seq_along(w)) put("rake", "weight", d$id[k], w[k])
+put("rake", "mean", "y", coef(svymean(~y, raked)))
+
+write.csv(do.call(rbind, out), file.path(here, "survey_reference.csv"), row.names = FALSE,
+          quote = TRUE)
+cat("wrote", file.path(here, "survey_reference.csv"), "\n")
