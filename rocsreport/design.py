@@ -109,33 +109,7 @@ def estimate(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain: str = "T
     r_hat = big_b / big_a if kind == "mean" else 0.0
     scale = big_a if kind == "mean" else 1.0
 
-    def moments(a: float, b: float, sww: float, swy: float, syy: float) -> tuple[float, float]:
-        if kind == "mean":
-            return ((b - r_hat * a) / scale,
-                    (syy - 2 * r_hat * swy + r_hat * r_hat * sww) / (scale * scale))
-        return b, syy
-
-    present = {r[0]: r for r in rows}
-    var, ok_strata, lonely_na = 0.0, 0, 0
-    for stratum, (n_h, fpc) in sorted(nh.items()):
-        f = _fraction(n_h, fpc)
-        r = present.get(stratum)
-        sz, szz = moments(*r[2:7]) if r else (0.0, 0.0)
-        if n_h > 1:
-            var += f * n_h / (n_h - 1) * (szz - sz * sz / n_h)
-            ok_strata += 1
-        elif d.lonely_psu == "fail":
-            raise RocsError(f"stratum {stratum!r} has only one PSU (design.lonely_psu is 'fail';"
-                            " choose certainty, remove, adjust or average)")
-        elif d.lonely_psu == "adjust":
-            var += f * szz  # centred at zero, the grand mean of the influence values
-            ok_strata += 1
-        elif d.lonely_psu == "average":
-            lonely_na += 1
-        else:  # certainty, remove: no contribution
-            ok_strata += 1
-    if lonely_na:
-        var *= len(nh) / (len(nh) - lonely_na)
+    var = stratum_variance(rows, nh, d.lonely_psu, r_hat, scale, kind)
     if ssu is not None:
         var += _second_stage(con, d, st, psu, ssu, w, y, domain, p, nh, r_hat, scale, kind)
     n = sum(r[7] for r in rows)
@@ -143,6 +117,40 @@ def estimate(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain: str = "T
     df = (psus if psu else n) - len(rows)
     est = r_hat if kind == "mean" else big_b
     return DesignEstimate(est, math.sqrt(max(var, 0.0)), df, n, big_a)
+
+
+def _moments(row: tuple, r_hat: float, scale: float, kind: str) -> tuple[float, float]:
+    """Σz and Σz² of a stratum's PSU influence values, from its sums (n, A, B, Sww, Swy, Syy)."""
+    a, b, sww, swy, syy = row[1:6]
+    if kind == "mean":
+        return ((b - r_hat * a) / scale,
+                (syy - 2 * r_hat * swy + r_hat * r_hat * sww) / (scale * scale))
+    return b, syy
+
+
+def stratum_variance(rows: list[tuple], nh: dict[str, tuple[int, float | None]], lonely: str,
+                     r_hat: float, scale: float, kind: str,
+                     cross: dict[str, float] | None = None) -> float:
+    """The first-stage variance from per-stratum sums. ``rows``: (stratum, PSUs present, A, B,
+    Sww, Swy, Syy, ...). Strata in ``nh`` without domain members contribute their zeros."""
+    present = {r[0]: r for r in rows}
+    var, lonely_na = 0.0, 0
+    for stratum, (n_h, fpc) in sorted(nh.items()):
+        f = _fraction(n_h, fpc)
+        r = present.get(stratum)
+        sz, szz = _moments(r[1:], r_hat, scale, kind) if r else (0.0, 0.0)
+        if n_h > 1:
+            var += f * n_h / (n_h - 1) * (szz - sz * sz / n_h)
+        elif lonely == "fail":
+            raise RocsError(f"stratum {stratum!r} has only one PSU (design.lonely_psu is 'fail';"
+                            " choose certainty, remove, adjust or average)")
+        elif lonely == "adjust":
+            var += f * szz  # centred at zero, the grand mean of the influence values
+        elif lonely == "average":
+            lonely_na += 1
+    if lonely_na:
+        var *= len(nh) / (len(nh) - lonely_na)
+    return var
 
 
 def _second_stage(con, d: Design, st, psu, ssu, w, y, domain, p, nh, r_hat, scale, kind
@@ -240,3 +248,52 @@ def _margin_gap(current: dict[tuple[str, ...], float], k: int, target: dict[str,
     for c, v in current.items():
         sums[c[k]] = sums.get(c[k], 0.0) + v
     return max(abs(sums[c] - target[c]) for c in target)
+
+
+def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str, domain_b: str,
+               params_a: list[object], params_b: list[object]) -> DesignEstimate:
+    """Mean of ``y`` in domain A minus mean in domain B, with the design-based standard error of
+    the difference (the domains share PSUs, so their covariance counts), as R's svycontrast on
+    svyby(..., covmat = TRUE). Degrees of freedom: the whole design's."""
+    st, psu, ssu = _cols(d)
+    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    t = quote_ident(d.table)
+    unit = psu or "CAST(rowid AS VARCHAR)"
+    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
+    nh = {r[0]: (r[1], r[2]) for r in con.execute(
+        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()}
+    da = f"(({domain_a}) AND ({y}) IS NOT NULL)"
+    db = f"(({domain_b}) AND ({y}) IS NOT NULL)"
+    yv = f"CAST(({y}) AS DOUBLE)"
+    aa, ba, ab, bb, n = con.execute(
+        f"SELECT sum({w}) FILTER (WHERE {da}), sum({w} * {yv}) FILTER (WHERE {da}), "
+        f"sum({w}) FILTER (WHERE {db}), sum({w} * {yv}) FILTER (WHERE {db}), "
+        f"count(*) FILTER (WHERE {da} OR {db}) FROM {t}",
+        [*params_a, *params_a, *params_b, *params_b, *params_a, *params_b]).fetchone()
+    ra, rb = ba / aa, bb / ab
+    # Each row's influence on the difference; summed to PSUs (and SSUs for a second stage).
+    z = (f"CASE WHEN {da} THEN {w} * ({yv} - ?) / ? ELSE 0 END - "
+         f"CASE WHEN {db} THEN {w} * ({yv} - ?) / ? ELSE 0 END")
+    zp = [*params_a, ra, aa, *params_b, rb, ab]
+    rows = con.execute(
+        f"SELECT st, count(*), sum(z), sum(z * z) FROM (SELECT {st} AS st, {unit} AS psu, "
+        f"sum({z}) AS z FROM {t} GROUP BY ALL) GROUP BY st", zp).fetchall()
+    # Σz and Σz² per stratum play the roles of B and Syy for a total.
+    as_total = [(r[0], r[1], 0.0, r[2], 0.0, 0.0, r[3]) for r in rows]
+    var = stratum_variance(as_total, nh, d.lonely_psu, 0.0, 1.0, "total")
+    if ssu is not None:
+        fpc2 = f"min(CAST({quote_ident(d.fpc[1])} AS DOUBLE))"
+        m_rows = con.execute(f"SELECT {st}, {psu}, count(DISTINCT {ssu}), {fpc2} FROM {t} "
+                             "GROUP BY ALL").fetchall()
+        sums = {(r[0], r[1]): r[2:] for r in con.execute(
+            f"SELECT st, psu, sum(z), sum(z * z) FROM (SELECT {st} AS st, {psu} AS psu, {ssu}, "
+            f"sum({z}) AS z FROM {t} GROUP BY ALL) GROUP BY st, psu", zp).fetchall()}
+        for stratum, unit_id, m, fpc in m_rows:
+            n_h, big_n = nh[stratum]
+            if big_n is None or m < 2 or (stratum, unit_id) not in sums:
+                continue
+            sz, szz = sums[(stratum, unit_id)]
+            stage1 = n_h / big_n if big_n > 1 else big_n
+            var += stage1 * _fraction(m, fpc) * m / (m - 1) * (szz - sz * sz / m)
+    psus = sum(v[0] for v in nh.values())
+    return DesignEstimate(ra - rb, math.sqrt(max(var, 0.0)), psus - len(nh), n, aa + ab)

@@ -82,6 +82,15 @@ def test_domain_estimates_keep_the_whole_design(con, case, group):
     assert hi == pytest.approx(R[(case, "domain_logit_high", group)], rel=REL)
 
 
+@pytest.mark.parametrize("case", list(DESIGNS))
+def test_difference_between_domains_matches_svycontrast(con, case):
+    from rocsreport.design import difference
+
+    g = difference(con, DESIGNS[case], YES, "grp = ?", "grp = ?", ["A"], ["B"])
+    assert g.estimate == pytest.approx(R[(case, "diff", "A-B")], rel=REL)
+    assert g.se == pytest.approx(R[(case, "diff_se", "A-B")], rel=REL)
+
+
 @pytest.mark.parametrize("option", ["certainty", "remove", "adjust", "average"])
 def test_single_psu_stratum_options_match_r(con, option):
     d = Design("lonely", "w", "h", ("psu",), (), option)

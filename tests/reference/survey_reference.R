@@ -21,6 +21,9 @@ estimates <- function(case, des) {
   ci <- svyciprop(~yes01, des, method = "logit")
   put(case, "logit_low", "yes", confint(ci)[1]); put(case, "logit_high", "yes", confint(ci)[2])
   put(case, "degf", "all", degf(des))
+  bp <- svyby(~yes01, ~grp, des, svymean, covmat = TRUE)
+  ct <- svycontrast(bp, c(A = 1, B = -1))
+  put(case, "diff", "A-B", coef(ct)); put(case, "diff_se", "A-B", SE(ct))
   by <- svyby(~y, ~grp, des, svymean)
   for (g in by$grp) {
     put(case, "domain_mean", g, by[by$grp == g, "y"]); put(case, "domain_mean_se", g, by[by$grp == g, "se"])
