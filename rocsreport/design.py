@@ -297,3 +297,78 @@ def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str,
             var += stage1 * _fraction(m, fpc) * m / (m - 1) * (szz - sz * sz / m)
     psus = sum(v[0] for v in nh.values())
     return DesignEstimate(ra - rb, math.sqrt(max(var, 0.0)), psus - len(nh), n, aa + ab)
+
+
+def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
+          breakdown_params: list[object], nb: int,
+          variables: list[tuple[str, str, str, list[object]]]
+          ) -> dict[str, dict[tuple[int, tuple], DesignEstimate]]:
+    """Design-based means of many variables over every breakdown cell, in one SQL pass.
+
+    ``breakdown_sql`` selects the breakdown columns b0..b{nb-1} (with a trailing comma);
+    ``variables`` are (name, y, base, params). Returns, per variable, the estimate per cell
+    key (k, value) where k is the breakdown index or -1 for everyone. First stage only: a
+    design with a second-stage fpc goes through ``estimate`` instead.
+    """
+    st, psu, _ = _cols(d)
+    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    t = quote_ident(d.table)
+    unit = psu or "CAST(rowid AS VARCHAR)"
+    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
+    nh = {r[0]: (r[1], r[2]) for r in con.execute(
+        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()}
+    bn = [f"b{k}" for k in range(nb)]
+    cols, params = [], []
+    for k, (_, y, base, p) in enumerate(variables):
+        cols.append(f"CASE WHEN ({base}) AND ({y}) IS NOT NULL THEN 1 ELSE 0 END AS d{k}, "
+                    f"coalesce(CAST(({y}) AS DOUBLE), 0) AS y{k}")
+        params += [*p, *p]
+    inner = (f"SELECT {breakdown_sql}{st} AS st, {unit} AS psu, {w} AS w, {', '.join(cols)} "
+             f"FROM {t}")
+    sets = ["(st, psu)" if psu else "(st)"] + [
+        f"({b}, st, psu)" if psu else f"({b}, st)" for b in bn]
+    gflags = "".join(f"GROUPING({b}) AS g{b}, " for b in bn)
+    keys = "".join(f"{b}, " for b in bn)
+    if psu:
+        l1 = ", ".join(f"sum(w * d{k}) AS tw{k}, sum(w * d{k} * y{k}) AS twy{k}, "
+                       f"sum(d{k}) AS n{k}" for k in range(len(variables)))
+        level1 = (f"SELECT {gflags}{keys}st, psu, {l1} FROM ({inner}) "
+                  f"GROUP BY GROUPING SETS ({', '.join(sets)})")
+        l2 = ", ".join(f"count(*) FILTER (WHERE n{k} > 0), sum(tw{k}), sum(twy{k}), "
+                       f"sum(tw{k} * tw{k}), sum(tw{k} * twy{k}), sum(twy{k} * twy{k}), "
+                       f"sum(n{k})" for k in range(len(variables)))
+        gkeys = "".join(f"g{b}, " for b in bn)
+        sql = (f"SELECT {gkeys}{keys}st, {l2} FROM ({level1}) "
+               f"GROUP BY {gkeys}{keys}st")
+    else:
+        l2 = ", ".join(f"sum(d{k}), sum(w * d{k}), sum(w * d{k} * y{k}), "
+                       f"sum((w * d{k}) * (w * d{k})), sum((w * d{k}) * (w * d{k} * y{k})), "
+                       f"sum((w * d{k} * y{k}) * (w * d{k} * y{k})), sum(d{k})"
+                       for k in range(len(variables)))
+        sql = (f"SELECT {gflags}{keys}st, {l2} FROM ({inner}) "
+               f"GROUP BY GROUPING SETS ({', '.join(sets)})")
+    rows = con.execute(sql, [*breakdown_params, *params]).fetchall()
+    cells: dict[tuple[int, tuple], list[tuple]] = {}
+    for r in rows:
+        flags, vals = r[:nb], r[nb:2 * nb]
+        key: tuple[int, tuple] = (-1, ())
+        for k in range(nb):
+            if flags[k] == 0:
+                key = (k, (vals[k],))
+        cells.setdefault(key, []).append(r[2 * nb:])
+    out: dict[str, dict[tuple[int, tuple], DesignEstimate]] = {v[0]: {} for v in variables}
+    for key, strata in cells.items():
+        for k, (name, *_) in enumerate(variables):
+            per = [(s[0], *s[1 + 7 * k:8 + 7 * k]) for s in strata]
+            per = [x for x in per if x[7] > 0]  # strata with members of this domain
+            if not per:
+                continue
+            a = sum(x[2] for x in per)
+            if a == 0:
+                continue
+            r_hat = sum(x[3] for x in per) / a
+            var = stratum_variance(per, nh, d.lonely_psu, r_hat, a, "mean")
+            df = sum(x[1] for x in per) - len(per)
+            out[name][key] = DesignEstimate(r_hat, math.sqrt(max(var, 0.0)), df,
+                                            int(sum(x[7] for x in per)), a)
+    return out

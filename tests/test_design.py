@@ -151,3 +151,18 @@ def test_reference_values_regenerate_from_r(tmp_path):
     assert fresh.keys() == R.keys()
     for k, v in R.items():
         assert fresh[k] == pytest.approx(v, rel=1e-9), k
+
+
+@pytest.mark.parametrize("case", ["stratified", "cluster1"])
+def test_batch_over_breakdowns_equals_one_by_one(con, case):
+    from rocsreport.design import batch
+
+    d = DESIGNS[case]
+    out = batch(con, d, "grp AS b0, ", [], 1, [("yes", YES, "TRUE", []), ("y", "y", "TRUE", [])])
+    for g in ("A", "B", "C"):
+        e = out["yes"][(0, (g,))]
+        assert e.estimate == pytest.approx(R[(case, "domain_prop", g)], rel=REL)
+        assert e.df == R[(case, "domain_degf", g)]
+        m = out["y"][(0, (g,))]
+        assert m.se == pytest.approx(R[(case, "domain_mean_se", g)], rel=REL)
+    assert out["y"][(-1, ())].se == pytest.approx(R[(case, "mean_se", "y")], rel=REL)
