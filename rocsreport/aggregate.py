@@ -42,7 +42,8 @@ class _Grouped:
         self.breakdowns = [b for b in (study.breakdowns if breakdowns is None else breakdowns)
                            if b.question in avail]
         src = study.source(source)
-        self.weight = f"CAST({quote_ident(src.weight)} AS DOUBLE)" if src.weight else "1.0::DOUBLE"
+        wcol = study.weight_column if source == study.survey.id else src.weight
+        self.weight = f"CAST({quote_ident(wcol)} AS DOUBLE)" if wcol else "1.0::DOUBLE"
 
     def breakdown_columns(self) -> tuple[str, list[object]]:
         parts, params = [], []
@@ -202,3 +203,42 @@ def quotes(con: duckdb.DuckDBPyConnection, study: Study) -> list[tuple[str, tupl
            f"WHERE {q} IS NOT NULL AND trim({q}) <> '' ORDER BY {order}")
     rows = con.execute(sql, bparams).fetchall()
     return [(r[-1], tuple(r[:-1])) for r in rows]
+
+
+def design_of(study: Study):
+    """The study's sampling design for the survey table, or None."""
+    from .design import Design
+
+    d = study.design
+    if d is None:
+        return None
+    return Design(study.survey.id, study.weight_column, d.strata, d.clusters, d.fpc,
+                  d.lonely_psu)
+
+
+def design_cells(con: duckdb.DuckDBPyConnection, study: Study,
+                 variables: list[tuple[str, str, list[object], str, list[object]]]) -> dict:
+    """Design-based estimates per variable and cell (breakdown id, group), under the study's
+    design: one SQL pass for a one-stage design; cell by cell with a second-stage fpc."""
+    from .design import batch, estimate
+
+    d = design_of(study)
+    g = _Grouped(study, study.survey.id)
+    out: dict[str, dict[CellKey, object]] = {v[0]: {} for v in variables}
+    if len(d.fpc) > 1 and len(d.clusters) > 1:
+        for name, y, yp, base, bp in variables:
+            out[name][(None, None)] = estimate(con, d, y, base, params=[*bp, *yp])
+            for b in g.breakdowns:
+                col = f"CAST({quote_ident(b.question)} AS VARCHAR)"
+                for grp in b.groups:
+                    dom = f"({base}) AND list_contains(?, {col})"
+                    out[name][(b.id, grp.label)] = estimate(
+                        con, d, y, dom, params=[*bp, list(grp.codes), *yp])
+        return out
+    bcols, bparams = g.breakdown_columns()
+    res = batch(con, d, bcols, bparams, len(g.breakdowns), variables)
+    for name, cells in res.items():
+        for (k, vals), est in cells.items():
+            key: CellKey = (None, None) if k < 0 else (g.breakdowns[k].id, vals[0])
+            out[name][key] = est
+    return out

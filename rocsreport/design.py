@@ -301,13 +301,13 @@ def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str,
 
 def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
           breakdown_params: list[object], nb: int,
-          variables: list[tuple[str, str, str, list[object]]]
+          variables: list[tuple[str, str, list[object], str, list[object]]]
           ) -> dict[str, dict[tuple[int, tuple], DesignEstimate]]:
     """Design-based means of many variables over every breakdown cell, in one SQL pass.
 
     ``breakdown_sql`` selects the breakdown columns b0..b{nb-1} (with a trailing comma);
-    ``variables`` are (name, y, base, params). Returns, per variable, the estimate per cell
-    key (k, value) where k is the breakdown index or -1 for everyone. First stage only: a
+    ``variables`` are (name, y, y_params, base, base_params). Returns, per variable, the
+    estimate per cell key (k, value) where k is the breakdown index or -1 for everyone. First stage only: a
     design with a second-stage fpc goes through ``estimate`` instead.
     """
     st, psu, _ = _cols(d)
@@ -319,10 +319,10 @@ def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
         f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()}
     bn = [f"b{k}" for k in range(nb)]
     cols, params = [], []
-    for k, (_, y, base, p) in enumerate(variables):
+    for k, (_, y, yp, base, bp) in enumerate(variables):
         cols.append(f"CASE WHEN ({base}) AND ({y}) IS NOT NULL THEN 1 ELSE 0 END AS d{k}, "
                     f"coalesce(CAST(({y}) AS DOUBLE), 0) AS y{k}")
-        params += [*p, *p]
+        params += [*bp, *yp, *yp]
     inner = (f"SELECT {breakdown_sql}{st} AS st, {unit} AS psu, {w} AS w, {', '.join(cols)} "
              f"FROM {t}")
     sets = ["(st, psu)" if psu else "(st)"] + [

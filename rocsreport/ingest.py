@@ -30,6 +30,11 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sql_list(values) -> str:
+    """A list of text values as an SQL literal, each quoted and escaped."""
+    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
+
+
 @dataclass(frozen=True)
 class SourceLoad:
     source: str
@@ -308,12 +313,45 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     con.execute("DROP TABLE IF EXISTS raw")
     if missing:
         raise IngestError("; ".join(missing))
+    if study.rake is not None:
+        _apply_rake(con, study)
     # Rewrite rejects in a fixed order so that two loads give the same table.
     con.execute("CREATE TABLE _r AS SELECT * FROM rejects "
                 "ORDER BY source, line, \"column\", reason")
     con.execute("DROP TABLE rejects")
     con.execute("ALTER TABLE _r RENAME TO rejects")
     return tuple(s for _, s in sorted(summaries)), read_rejects(con), tuple(extra)
+
+
+def _apply_rake(con: duckdb.DuckDBPyConnection, study: Study) -> None:
+    """Add the raked weight column to the survey table (IPF to the declared margins)."""
+    from .design import Design, rake
+    from .spec import RAKED_WEIGHT
+
+    assert study.rake is not None
+    base = study.design.weight if study.design and study.design.weight else study.survey.weight
+    names = [q for q, _ in study.rake.margins]
+    table = quote_ident(study.survey.id)
+    for q in names:
+        blank = con.execute(f"SELECT count(*) FROM {table} WHERE {quote_ident(q)} IS NULL"
+                            ).fetchone()[0]
+        if blank:
+            raise IngestError(f"rake: margin {q!r} has {blank} respondent(s) with no answer; "
+                              "raking needs every respondent in every margin")
+    factors = rake(con, Design(study.survey.id, base),
+                   {q: dict(pairs) for q, pairs in study.rake.margins},
+                   study.rake.tolerance, study.rake.max_iterations)
+    keys = ", ".join(f"k{i} VARCHAR" for i in range(len(names)))
+    con.execute(f"CREATE TEMP TABLE _rake_factor ({keys}, f DOUBLE)")
+    con.executemany(f"INSERT INTO _rake_factor VALUES ({', '.join('?' * (len(names) + 1))})",
+                    [(*k, f) for k, f in sorted(factors.items())])
+    w = f"CAST({quote_ident(base)} AS DOUBLE)" if base else "1.0"
+    match = " AND ".join(f"CAST({table}.{quote_ident(q)} AS VARCHAR) = _rake_factor.k{i}"
+                         for i, q in enumerate(names))
+    con.execute(f"ALTER TABLE {table} ADD COLUMN {RAKED_WEIGHT} DOUBLE")
+    con.execute(f"UPDATE {table} SET {RAKED_WEIGHT} = {w} * _rake_factor.f FROM _rake_factor "
+                f"WHERE {match}")
+    con.execute("DROP TABLE _rake_factor")
 
 
 def _collect_rejects(con: duckdb.DuckDBPyConnection, study: Study, source: Source,

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+from scipy.stats import t as t_dist
 
 from . import aggregate as agg
 from .aggregate import CellKey, Moments
 from .benchmark import BenchmarkResult, analyse_benchmark
-from .ingest import SourceLoad
+from .design import DesignEstimate
+from .design import difference as design_difference
+from .ingest import SourceLoad, quote_ident, sql_list
 from .spec import Breakdown, Indicator, Question, Study
 from .stats import disclosure
 from .stats.means import mean_ci, nps
@@ -54,14 +57,22 @@ def withheld(group: str, secondary: bool = False) -> Estimate:
     return Estimate(group, None, None, None, None, None, True, False, secondary)
 
 
-def proportion_estimate(group: str, m: Moments | None, study: Study) -> Estimate:
-    """A proportion from Σw·y / Σw with its Wilson interval on the Kish effective n."""
+def proportion_estimate(group: str, m: Moments | None, study: Study,
+                        de: DesignEstimate | None = None) -> Estimate:
+    """A proportion from Σw·y / Σw with its Wilson interval on the Kish effective n; under a
+    declared design, the Taylor-linearised estimate with R's logit interval on the design's
+    degrees of freedom (effective n: p(1 - p) / se²)."""
     if m is None or m.n == 0:
         return withheld(group) if m is None else Estimate(group, 0, None, None, None, 0.0,
                                                           True, False)
     status = disclosure.classify(m.n, study.disclosure)
     if status == disclosure.SUPPRESSED:
         return withheld(group)
+    if de is not None:
+        p = de.estimate
+        lo, hi = de.logit_ci(study.confidence)
+        neff = p * (1 - p) / de.se ** 2 if de.se > 0 else float(m.n)
+        return Estimate(group, m.n, p, lo, hi, neff, False, status == disclosure.LOW)
     p = m.swy / m.sw
     neff = kish_effective_n(m.sw, m.sw2)
     lo, hi = proportion_ci(p, neff, study.confidence)
@@ -88,7 +99,7 @@ def _by_breakdowns(study: Study, cells: dict[CellKey, object], make) -> tuple[Br
         if b.question not in {q.id for q in study.questions_of(study.survey.id)}:
             continue
         present = {g for (bid, g) in cells if bid == b.id}
-        made = [make(g, cells.get((b.id, g))) for g in _group_order(b, present)]
+        made = [make(g, cells.get((b.id, g)), (b.id, g)) for g in _group_order(b, present)]
         extra = disclosure.secondary([(e.group, e.n, e.suppressed) for e in made])
         made = [withheld(e.group, secondary=True) if e.group in extra else e for e in made]
         out.append(BreakdownCells(b, tuple(made)))
@@ -226,18 +237,25 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
             ) -> Report:
     """Compute every published number of the report from the loaded database."""
     moments = agg.indicator_moments(con, study)
+    dcells = _design_cells(con, study) if study.design is not None else {}
     compare = next((b for b in study.breakdowns if b.compare), None)
     indicators = []
     raw_gaps = []
     for ind in study.indicators:
         cells = moments[ind.id]
-        overall = proportion_estimate(ALL, cells.get((None, None)), study)
-        by = _by_breakdowns(study, cells, lambda g, m: proportion_estimate(g, m, study))
+        dc = dcells.get(ind.id, {})
+
+        def make(g, m, key=None, dc=dc):
+            return proportion_estimate(g, m, study, dc.get(key))
+        overall = make(ALL, cells.get((None, None)), (None, None))
+        by = _by_breakdowns(study, cells, make)
         gap = None
         if compare is not None and compare.question in _survey_qids(study):
             a_lab, b_lab = compare.compare  # type: ignore[misc]
-            gap = _gap(ind, proportion_estimate(a_lab, cells.get((compare.id, a_lab)), study),
-                       proportion_estimate(b_lab, cells.get((compare.id, b_lab)), study), study)
+            ea = make(a_lab, cells.get((compare.id, a_lab)), (compare.id, a_lab))
+            eb = make(b_lab, cells.get((compare.id, b_lab)), (compare.id, b_lab))
+            gap = (_gap_design(con, ind, ea, eb, compare, study) if study.design is not None
+                   else _gap(ind, ea, eb, study))
             raw_gaps.append(gap)
         indicators.append((ind, overall, by, gap))
     gaps = _adjust(raw_gaps)
@@ -248,13 +266,67 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
     survey_q = [q for q in study.questions_of(study.survey.id)]
     return Report(
         study=study, loads=loads, indicators=ind_results, gaps=gaps,
-        likert=tuple(_likert(con, study, q) for q in survey_q if q.type == "likert"),
+        likert=tuple(_likert(con, study, q, dcells.get(f"mean:{q.id}", {}))
+                     for q in survey_q if q.type == "likert"),
         multis=tuple(_multi(con, study, q) for q in survey_q if q.type == "multi"),
-        numbers=tuple(_number(con, study, q) for q in survey_q
-                      if q.type == "number" and q.id != study.survey.weight),
+        numbers=tuple(_number(con, study, q, dcells.get(f"mean:{q.id}", {})) for q in survey_q
+                      if q.type == "number" and q.id not in _design_columns(study)),
         interviews=_interviews(con, study) if study.interviews else None,
         benchmark=analyse_benchmark(study, con) if study.benchmark else None,
     )
+
+
+def _indicator_sql(study: Study, ind: Indicator) -> tuple[str, list, str, list]:
+    col = f"CAST({quote_ident(ind.question)} AS VARCHAR)"
+    # The outcome is written with its codes as escaped literals: it is repeated inside larger
+    # expressions, where positional parameters would be hard to keep in order.
+    return (f"CAST(list_contains({sql_list(ind.numerator)}, {col}) AS INTEGER)", [],
+            f"list_contains(?, {col})", [list(ind.base)])
+
+
+def _design_cells(con: duckdb.DuckDBPyConnection, study: Study) -> dict:
+    """Design-based estimates for every indicator and mean, over every breakdown cell."""
+    variables = []
+    for ind in study.indicators:
+        y, yp, base, bp = _indicator_sql(study, ind)
+        variables.append((ind.id, y, yp, base, bp))
+    for q in study.questions_of(study.survey.id):
+        if q.type == "likert":
+            col = quote_ident(q.id)
+            valid = [c.value for c in q.valid_codes]
+            variables.append((f"mean:{q.id}", f"CAST({col} AS DOUBLE)", [],
+                              f"list_contains(?, CAST({col} AS VARCHAR))", [valid]))
+        elif q.type == "number" and q.id not in _design_columns(study):
+            variables.append((f"mean:{q.id}", f"CAST({quote_ident(q.id)} AS DOUBLE)", [],
+                              "TRUE", []))
+    return agg.design_cells(con, study, variables)
+
+
+def _design_columns(study: Study) -> set[str]:
+    d = study.design
+    cols = {study.survey.weight} if study.survey.weight else set()
+    if d is not None:
+        cols |= {d.weight, d.strata, *d.clusters, *d.fpc} - {None}
+    return cols
+
+
+def _gap_design(con: duckdb.DuckDBPyConnection, ind: Indicator, a: Estimate, b: Estimate,
+                compare: Breakdown, study: Study) -> Gap:
+    """Under a design: the difference with its linearised standard error (the groups share
+    PSUs), a t interval and a two-sided t test on the design's degrees of freedom."""
+    if a.suppressed or b.suppressed:
+        return Gap(ind, a, b, None, None, None, None, None, None, False)
+    y, _, base, bp = _indicator_sql(study, ind)
+    col = f"CAST({quote_ident(compare.question)} AS VARCHAR)"
+    codes = {g.label: list(g.codes) for g in compare.groups}
+    dom = f"({base}) AND list_contains(?, {col})"
+    # y's parameters come after the domain's in the SQL text: bind them in that order.
+    de = design_difference(con, agg.design_of(study), y, dom, dom,
+                           [*bp, codes[a.group]], [*bp, codes[b.group]])
+    lo, hi = de.t_ci(study.confidence)
+    t = de.estimate / de.se if de.se > 0 else 0.0
+    p = 2 * t_dist.sf(abs(t), de.df) if de.se > 0 else 1.0
+    return Gap(ind, a, b, de.estimate, lo, hi, "design t", p, None, False)
 
 
 def _survey_qids(study: Study) -> set[str]:
@@ -284,11 +356,16 @@ def _adjust(gaps: list[Gap]) -> tuple[Gap, ...]:
     return tuple(out)
 
 
-def _mean_estimate(group: str, m: Moments | None, study: Study) -> Estimate:
+def _mean_estimate(group: str, m: Moments | None, study: Study,
+                   de: DesignEstimate | None = None) -> Estimate:
+    """A mean with its t interval; under a design, linearised with the design's df."""
     if m is None or disclosure.classify(m.n, study.disclosure) == disclosure.SUPPRESSED:
         return withheld(group)
-    mean, lo, hi, neff = mean_ci(m.n, m.sw, m.sw2, m.swy, m.swy2, study.confidence)
     low = disclosure.classify(m.n, study.disclosure) == disclosure.LOW
+    if de is not None:
+        lo, hi = de.t_ci(study.confidence)
+        return Estimate(group, m.n, de.estimate, lo, hi, float(m.n), False, low)
+    mean, lo, hi, neff = mean_ci(m.n, m.sw, m.sw2, m.swy, m.swy2, study.confidence)
     return Estimate(group, m.n, mean, lo, hi, neff, False, low)
 
 
@@ -306,7 +383,8 @@ def _combine(codes: dict[str, Moments], valid: list[str], top: set[str]) -> tupl
             Moments(n=n, sw=sw, sw2=sw2, swy=swy, swy2=swy2))
 
 
-def _likert(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> LikertResult:
+def _likert(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
+            dmeans: dict | None = None) -> LikertResult:
     counts = agg.code_counts(con, study, q.id)
     valid = [c.value for c in q.valid_codes]
     ordered = sorted(valid, key=int)
@@ -314,7 +392,8 @@ def _likert(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> Likert
     split = {key: _combine(c, valid, top) for key, c in counts.items()}
     overall_top, overall_mean = split.get((None, None), (None, None))
     top2 = proportion_estimate(ALL, overall_top, study)
-    mean = _mean_estimate(ALL, overall_mean, study)
+    dmeans = dmeans or {}
+    mean = _mean_estimate(ALL, overall_mean, study, dmeans.get((None, None)))
     dist: tuple[Category, ...] = ()
     if not top2.suppressed:
         oc = counts[(None, None)]
@@ -325,8 +404,9 @@ def _likert(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> Likert
     mean_m = {k: v[1] for k, v in split.items()}
     return LikertResult(
         q, top2.n, dist, top2, mean,
-        _by_breakdowns(study, top_p, lambda g, m: proportion_estimate(g, m, study)),
-        _by_breakdowns(study, mean_m, lambda g, m: _mean_estimate(g, m, study)),
+        _by_breakdowns(study, top_p, lambda g, m, k: proportion_estimate(g, m, study)),
+        _by_breakdowns(study, mean_m,
+                       lambda g, m, k: _mean_estimate(g, m, study, dmeans.get(k))),
         (q.label(ordered[-2]), q.label(ordered[-1])))
 
 
@@ -345,7 +425,7 @@ def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiRe
     for c in q.valid_codes:
         keys = {k: k for k in bases}
         overall = share((None, None), ALL, c.value)
-        by = _by_breakdowns(study, keys, lambda g, k, c=c: share(k, g, c.value)
+        by = _by_breakdowns(study, keys, lambda g, k, _k, c=c: share(k, g, c.value)
                             if k is not None else withheld(g))
         options.append(OptionResult(c.value, c.label, overall, by))
     options.sort(key=lambda o: -(o.overall.estimate or 0.0))
@@ -355,10 +435,13 @@ def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiRe
     return MultiResult(q, base, tuple(options))
 
 
-def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> NumberResult:
+def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
+            dmeans: dict | None = None) -> NumberResult:
+    dmeans = dmeans or {}
     m = agg.number_moments(con, study, q.id)
-    mean = _mean_estimate(ALL, m.get((None, None)), study)
-    mean_by = _by_breakdowns(study, m, lambda g, mm: _mean_estimate(g, mm, study))
+    mean = _mean_estimate(ALL, m.get((None, None)), study, dmeans.get((None, None)))
+    mean_by = _by_breakdowns(study, m,
+                             lambda g, mm, k: _mean_estimate(g, mm, study, dmeans.get(k)))
     cells: list[NpsCell] = []
     if q.scale == "nps":
         counts = agg.code_counts(con, study, q.id)

@@ -24,6 +24,8 @@ QUESTION_TYPES = ("single", "multi", "likert", "number", "text", "id")
 SOURCE_FORMATS = {".csv": "csv", ".parquet": "parquet"}
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RESERVED_TABLES = ("rejects",)
+RAKED_WEIGHT = "_raked_weight"
+LONELY_PSU = ("fail", "certainty", "remove", "adjust", "average")
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,26 @@ class Benchmark:
 
 
 @dataclass(frozen=True)
+class DesignSpec:
+    """A sampling design (R's svydesign): weights, strata, clusters by stage, fpc by stage."""
+
+    weight: str | None = None
+    strata: str | None = None
+    clusters: tuple[str, ...] = ()
+    fpc: tuple[str, ...] = ()
+    lonely_psu: str = "fail"
+
+
+@dataclass(frozen=True)
+class RakeSpec:
+    """Raking to population margins: (question, ((code, total), ...)) per margin."""
+
+    margins: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+    tolerance: float = 1e-10
+    max_iterations: int = 100
+
+
+@dataclass(frozen=True)
 class Study:
     root: Path
     title: str
@@ -177,6 +199,18 @@ class Study:
     interviews: Interviews | None = None
     pages: tuple[Page, ...] = ()
     benchmark: Benchmark | None = None
+    design: DesignSpec | None = None
+    rake: RakeSpec | None = None
+
+    @property
+    def weight_column(self) -> str | None:
+        """The column every estimate is weighted by: raked weights, else the design's, else
+        the survey source's."""
+        if self.rake is not None:
+            return RAKED_WEIGHT
+        if self.design is not None and self.design.weight:
+            return self.design.weight
+        return self.survey.weight
     subtitle: str = ""
 
     def question(self, qid: str) -> Question:
@@ -333,7 +367,7 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
-            "interviews", "pages", "benchmark")
+            "interviews", "pages", "benchmark", "design", "rake")
 
 
 def load_study(root: Path) -> Study:
@@ -381,6 +415,8 @@ def load_study(root: Path) -> Study:
     pages = _read_pages(ck, root, ck.get(raw, "pages", "", list, required=False, default=[]))
     benchmark = _read_benchmark(ck, ck.get(raw, "benchmark", "", dict, required=False), qmap,
                                 sources)
+    design = _read_design(ck, ck.get(raw, "design", "", dict, required=False), qmap, sources)
+    rake = _read_rake(ck, ck.get(raw, "rake", "", dict, required=False), qmap, sources)
 
     if ck.problems:
         raise SpecError(ck.problems)
@@ -388,7 +424,7 @@ def load_study(root: Path) -> Study:
                  questions=questions, indicators=indicators, breakdowns=breakdowns,
                  disclosure=disclosure, max_reject_rate=float(max_reject),
                  confidence=float(confidence), interviews=interviews, pages=pages,
-                 benchmark=benchmark, **meta)
+                 benchmark=benchmark, design=design, rake=rake, **meta)
 
 
 def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:
@@ -789,3 +825,97 @@ def _read_benchmark(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Qu
                      nps_q, msrc, tuple(str(m) for m in metrics), publish, min_orgs,
                      float(max_share), float(threshold),
                      (str(headline[0]), str(headline[1])) if headline else None)
+
+
+def _survey_column(ck: _Checker, path: str, qid: Any, qmap: dict[str, Question], survey: str,
+                   types: tuple[str, ...]) -> str | None:
+    if not isinstance(qid, str):
+        ck.add(path, f"expected a question id, got {_describe(qid)}")
+        return None
+    q = qmap.get(qid)
+    if q is None or survey not in q.sources:
+        ck.add(path, f"{qid!r} is not a question of the survey source {survey!r}")
+        return None
+    if q.type not in types:
+        ck.add(path, f"question {qid!r} must be {' or '.join(types)}, not {q.type}")
+        return None
+    return qid
+
+
+def _read_design(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],
+                 sources: tuple[Source, ...]) -> DesignSpec | None:
+    if raw is None or not sources:
+        return None
+    path, survey = "design", sources[0].id
+    ck.unknown_keys(raw, ("weight", "strata", "cluster", "fpc", "lonely_psu"), path)
+    ids = ("id", "single", "likert", "number", "text")
+    weight = (_survey_column(ck, f"{path}.weight", raw["weight"], qmap, survey, ("number",))
+              if raw.get("weight") is not None else None)
+    strata = (_survey_column(ck, f"{path}.strata", raw["strata"], qmap, survey, ids)
+              if raw.get("strata") is not None else None)
+
+    def stages(key: str, types: tuple[str, ...]) -> tuple[str, ...]:
+        value = raw.get(key)
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        return tuple(c for i, v in enumerate(items)
+                     if (c := _survey_column(ck, f"{path}.{key}[{i}]", v, qmap, survey, types)))
+
+    clusters = stages("cluster", ids)
+    fpc = stages("fpc", ("number",))
+    if len(clusters) > 2:
+        ck.add(f"{path}.cluster", "at most two stages are supported")
+    if len(fpc) > max(1, len(clusters)):
+        ck.add(f"{path}.fpc", "expected at most one fpc column per stage")
+    lonely = ck.get(raw, "lonely_psu", path, str, required=False, default="fail")
+    if lonely not in LONELY_PSU:
+        ck.add(f"{path}.lonely_psu", f"unknown option {lonely!r} (expected one of: "
+               f"{', '.join(LONELY_PSU)})")
+    return DesignSpec(weight, strata, clusters, fpc, lonely)
+
+
+def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],
+               sources: tuple[Source, ...]) -> RakeSpec | None:
+    if raw is None or not sources:
+        return None
+    path, survey = "rake", sources[0].id
+    ck.unknown_keys(raw, ("margins", "tolerance", "max_iterations"), path)
+    margins_raw = ck.get(raw, "margins", path, dict, expected="a mapping of question: "
+                         "{code: population total}") or {}
+    margins = []
+    totals = {}
+    for qid, figures in margins_raw.items():
+        mpath = f"{path}.margins.{qid}"
+        q = _survey_column(ck, mpath, qid, qmap, survey, ("single",))
+        if q is None:
+            continue
+        if not isinstance(figures, dict):
+            ck.add(mpath, f"expected a mapping of code: population total, got "
+                   f"{_describe(figures)}")
+            continue
+        valid = [c.value for c in qmap[q].valid_codes]
+        pairs = []
+        for code, total in figures.items():
+            code_s = _code_text(code)
+            if code_s not in valid:
+                ck.add(f"{mpath}.{code_s}", f"not a valid answer of {q!r} (expected one of: "
+                       f"{', '.join(valid)})")
+            elif isinstance(total, bool) or not isinstance(total, (int, float)) or total <= 0:
+                ck.add(f"{mpath}.{code_s}", f"expected a positive population figure, got "
+                       f"{total!r}")
+            else:
+                pairs.append((code_s, float(total)))
+        missing = [v for v in valid if v not in {c for c, _ in pairs}]
+        if missing:
+            ck.add(mpath, f"no population figure for: {', '.join(missing)}")
+        totals[q] = sum(t for _, t in pairs)
+        margins.append((q, tuple(pairs)))
+    if len(set(round(t, 6) for t in totals.values())) > 1:
+        ck.add(f"{path}.margins", "the margins must add up to the same population total; got "
+               + ", ".join(f"{q} {t:g}" for q, t in totals.items()))
+    tol = ck.get(raw, "tolerance", path, float, required=False, default=1e-10)
+    maxit = ck.get(raw, "max_iterations", path, int, required=False, default=100)
+    if not margins:
+        return None
+    return RakeSpec(tuple(margins), tol, maxit)

@@ -158,7 +158,8 @@ def test_batch_over_breakdowns_equals_one_by_one(con, case):
     from rocsreport.design import batch
 
     d = DESIGNS[case]
-    out = batch(con, d, "grp AS b0, ", [], 1, [("yes", YES, "TRUE", []), ("y", "y", "TRUE", [])])
+    out = batch(con, d, "grp AS b0, ", [], 1,
+                [("yes", YES, [], "TRUE", []), ("y", "y", [], "TRUE", [])])
     for g in ("A", "B", "C"):
         e = out["yes"][(0, (g,))]
         assert e.estimate == pytest.approx(R[(case, "domain_prop", g)], rel=REL)
