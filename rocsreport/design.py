@@ -307,8 +307,8 @@ def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
 
     ``breakdown_sql`` selects the breakdown columns b0..b{nb-1} (with a trailing comma);
     ``variables`` are (name, y, y_params, base, base_params). Returns, per variable, the
-    estimate per cell key (k, value) where k is the breakdown index or -1 for everyone. First stage only: a
-    design with a second-stage fpc goes through ``estimate`` instead.
+    estimate per cell key (k, value) where k is the breakdown index or -1 for everyone.
+    First stage only: a design with a second-stage fpc goes through ``estimate`` instead.
     """
     st, psu, _ = _cols(d)
     w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
