@@ -27,6 +27,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/bench_index.py
+	$(BIN)/python bench/bench_design.py
 
 clean:
 	rm -rf site surveys/*/.rocsreport

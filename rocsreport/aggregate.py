@@ -95,13 +95,13 @@ def indicator_moments(con: duckdb.DuckDBPyConnection, study: Study
     inner, iparams, aggs = [], [], []
     for k, ind in enumerate(study.indicators):
         col = f"CAST({quote_ident(ind.question)} AS VARCHAR)"
-        inner.append(f"coalesce(list_contains(?, {col}), false) AS base{k}, "
-                     f"coalesce(list_contains(?, {col}), false) AS num{k}")
+        # 0/1 columns and plain sums: much faster in DuckDB than FILTER clauses.
+        inner.append(f"coalesce(list_contains(?, {col}), false)::INTEGER AS base{k}, "
+                     f"coalesce(list_contains(?, {col}), false)::INTEGER AS num{k}")
         iparams += [list(ind.base), list(ind.numerator)]
-        aggs.append(f"count(*) FILTER (WHERE base{k}), count(*) FILTER (WHERE base{k} AND num{k}), "
-                    f"coalesce(sum(w) FILTER (WHERE base{k}), 0), "
-                    f"coalesce(sum(w * w) FILTER (WHERE base{k}), 0), "
-                    f"coalesce(sum(w) FILTER (WHERE base{k} AND num{k}), 0)")
+        aggs.append(f"coalesce(sum(base{k}), 0), coalesce(sum(base{k} * num{k}), 0), "
+                    f"coalesce(sum(w * base{k}), 0), coalesce(sum(w * w * base{k}), 0), "
+                    f"coalesce(sum(w * base{k} * num{k}), 0)")
     rows = g.run(con, ", ".join(inner), iparams, ", ".join(aggs), [])
     out: dict[str, dict[CellKey, Moments]] = {i.id: {} for i in study.indicators}
     for key, _, a in rows:

@@ -214,6 +214,40 @@ class InterviewResult:
 
 
 @dataclass(frozen=True)
+class Weighting:
+    """Weights in use: their base, Kish's weighting efficiency and design effect."""
+
+    column: str
+    n: int
+    efficiency: float  # (Σw)² / (n Σw²)
+    base_efficiency: float | None  # before raking
+
+    @property
+    def deff(self) -> float:
+        return 1 / self.efficiency
+
+
+def _weighting(con: duckdb.DuckDBPyConnection, study: Study) -> Weighting | None:
+    col = study.weight_column
+    if col is None:
+        return None
+
+    def eff(c: str) -> tuple[int, float]:
+        n, sw, sw2 = con.execute(
+            f"SELECT count(*), sum(CAST({quote_ident(c)} AS DOUBLE)), "
+            f"sum(CAST({quote_ident(c)} AS DOUBLE) ^ 2) FROM {quote_ident(study.survey.id)}"
+        ).fetchone()
+        return n, sw * sw / (n * sw2)
+
+    n, e = eff(col)
+    base = None
+    if study.rake is not None:
+        b = study.design.weight if study.design and study.design.weight else study.survey.weight
+        base = eff(b)[1] if b else 1.0
+    return Weighting(col, n, e, base)
+
+
+@dataclass(frozen=True)
 class Report:
     study: Study
     loads: tuple[SourceLoad, ...]
@@ -224,6 +258,7 @@ class Report:
     numbers: tuple[NumberResult, ...]
     interviews: InterviewResult | None
     benchmark: BenchmarkResult | None = None
+    weighting: Weighting | None = None
 
     @property
     def compare(self) -> Breakdown | None:
@@ -273,6 +308,7 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
                       if q.type == "number" and q.id not in _design_columns(study)),
         interviews=_interviews(con, study) if study.interviews else None,
         benchmark=analyse_benchmark(study, con) if study.benchmark else None,
+        weighting=_weighting(con, study),
     )
 
 

@@ -156,6 +156,10 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                         to_csv(["indicator", "group", *_EST], rows)))
     if report.benchmark is not None:
         out += _benchmark_csvs(report)
+    if report.study.rake is not None:
+        out.append(("methodology-margins.csv", "Population margins for raking", to_csv(
+            ["question", "answer", "population"],
+            [[q, c, t] for q, pairs in report.study.rake.margins for c, t in pairs])))
     out.append(("methodology-sources.csv", "Records read, loaded and rejected per source", to_csv(
         ["source", "file", "rows", "loaded", "rejected"],
         [[s.source, s.file, s.rows, s.loaded, s.rejected] for s in report.loads])))

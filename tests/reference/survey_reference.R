@@ -48,6 +48,16 @@ d <- read("cluster2")
 estimates("cluster2", svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w,
                                 fpc = ~fpc1 + fpc2, nest = TRUE, data = d))
 
+# The design example (surveys/design-example) raked to region and age margins.
+pop_region <- data.frame(region = c("North", "Midlands", "South"), Freq = c(3000, 2500, 4500))
+pop_age <- data.frame(age = c("18-34", "35-54", "55+"), Freq = c(2800, 3600, 3600))
+raked2 <- rake(svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w, fpc = ~fpc1 + fpc2,
+                         nest = TRUE, data = d),
+               list(~region, ~age), list(pop_region, pop_age),
+               control = list(maxit = 1000, epsilon = 1e-10))
+w2 <- weights(raked2)
+for (k in seq_along(w2)) put("cluster2_rake", "weight", d$id[k], w2[k])
+
 d <- read("lonely")
 for (opt in c("certainty", "remove", "adjust", "average")) {
   options(survey.lonely.psu = opt)
@@ -61,8 +71,6 @@ options(survey.lonely.psu = "fail")
 
 d <- read("rake")
 des <- svydesign(ids = ~1, weights = ~w, data = d)
-pop_region <- data.frame(region = c("North", "Midlands", "South"), Freq = c(3000, 2500, 4500))
-pop_age <- data.frame(age = c("18-34", "35-54", "55+"), Freq = c(2800, 3600, 3600))
 raked <- rake(des, list(~region, ~age), list(pop_region, pop_age),
               control = list(maxit = 1000, epsilon = 1e-10))
 w <- weights(raked)
