@@ -372,3 +372,143 @@ def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
             out[name][key] = DesignEstimate(r_hat, math.sqrt(max(var, 0.0)), df,
                                             int(sum(x[7] for x in per)), a)
     return out
+
+
+@dataclass(frozen=True)
+class RaoScott:
+    """Rao-Scott second-order adjusted Pearson chi-square, F form (R's svychisq(statistic="F"))."""
+
+    f: float
+    ndf: float
+    ddf: float
+    p_value: float
+    pearson: float
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+
+
+def rao_scott(con: duckdb.DuckDBPyConnection, d: Design, row: str, col: str) -> RaoScott:
+    """Test of independence of two categorical variables under the design.
+
+    The Pearson X² of the weighted table scaled to the sample size is divided by the mean of the
+    generalised design effects (the trace of Δ), with F degrees of freedom tr(Δ)²/tr(Δ²) and
+    that times the design's degrees of freedom, as Rao and Scott (1984) and R's svychisq.
+    """
+    import numpy as np
+    from scipy.stats import f as f_dist
+
+    st, psu, ssu = _cols(d)
+    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    t = quote_ident(d.table)
+    r_sql, c_sql = f"CAST({quote_ident(row)} AS VARCHAR)", f"CAST({quote_ident(col)} AS VARCHAR)"
+    ok = f"{r_sql} IS NOT NULL AND {c_sql} IS NOT NULL"
+    rows = [r[0] for r in con.execute(f"SELECT DISTINCT {r_sql} FROM {t} WHERE {ok} ORDER BY 1"
+                                      ).fetchall()]
+    cols = [r[0] for r in con.execute(f"SELECT DISTINCT {c_sql} FROM {t} WHERE {ok} ORDER BY 1"
+                                      ).fetchall()]
+    nr, nc = len(rows), len(cols)
+    if nr < 2 or nc < 2:
+        raise RocsError(f"a crosstab of {row!r} by {col!r} needs at least two answers of each")
+    k_of = {(a, b): i + nr * j for i, a in enumerate(rows) for j, b in enumerate(cols)}
+    kk = nr * nc
+    unit = psu or "CAST(rowid AS VARCHAR)"
+    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
+    nh = {r[0]: (r[1], r[2]) for r in con.execute(
+        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()}
+    cell_rows = con.execute(f"SELECT {r_sql}, {c_sql}, sum({w}), count(*) FROM {t} WHERE {ok} "
+                            "GROUP BY ALL").fetchall()
+    total = np.zeros(kk)
+    n = 0
+    for a, b, sw, cnt in cell_rows:
+        total[k_of[(a, b)]] = sw
+        n += cnt
+    big_w = total.sum()
+    p = total / big_w
+
+    def cov(groups: dict, sizes: dict, factor) -> np.ndarray:
+        """Σ over groups of factor × m/(m-1) × (Σ Z Zᵀ - (ΣZ)(ΣZ)ᵀ/m), with lonely handling."""
+        v = np.zeros((kk, kk))
+        lonely_na = 0
+        for g, (m, f) in sorted(sizes.items()):
+            zs = groups.get(g)
+            s1 = zs[0] if zs else np.zeros(kk)
+            s2 = zs[1] if zs else np.zeros((kk, kk))
+            if m > 1:
+                v += f * m / (m - 1) * (s2 - np.outer(s1, s1) / m)
+            elif d.lonely_psu == "fail":
+                raise RocsError(f"stratum {g!r} has only one PSU (design.lonely_psu is 'fail')")
+            elif d.lonely_psu == "adjust":
+                v += f * s2
+            elif d.lonely_psu == "average":
+                lonely_na += 1
+        if lonely_na:
+            v *= len(sizes) / (len(sizes) - lonely_na)
+        return v
+
+    def accumulate(keyed: dict) -> dict:
+        """From {(group, unit): T vector} to {group: (ΣZ, ΣZZᵀ)}."""
+        out: dict = {}
+        for (g, _), tv in keyed.items():
+            z = (tv - p * tv.sum()) / big_w
+            s1, s2 = out.get(g, (np.zeros(kk), np.zeros((kk, kk))))
+            out[g] = (s1 + z, s2 + np.outer(z, z))
+        return out
+
+    if psu:
+        keyed: dict = {}
+        for s, u, a, b, sw in con.execute(
+                f"SELECT {st}, {psu}, {r_sql}, {c_sql}, sum({w}) FROM {t} WHERE {ok} "
+                "GROUP BY ALL").fetchall():
+            keyed.setdefault((s, u), np.zeros(kk))[k_of[(a, b)]] += sw
+        groups = accumulate(keyed)
+    else:
+        # Each unit is its own PSU and sits in one cell: the sums follow from Σw and Σw².
+        groups = {}
+        for s, a, b, sw, sw2 in con.execute(
+                f"SELECT {st}, {r_sql}, {c_sql}, sum({w}), sum({w} * {w}) FROM {t} WHERE {ok} "
+                "GROUP BY ALL").fetchall():
+            e = -p.copy()
+            e[k_of[(a, b)]] += 1
+            s1, s2 = groups.get(s, (np.zeros(kk), np.zeros((kk, kk))))
+            groups[s] = (s1 + sw * e / big_w, s2 + sw2 * np.outer(e, e) / big_w ** 2)
+    v = cov(groups, {h: (m, _fraction(m, fpc)) for h, (m, fpc) in nh.items()}, None)
+    if ssu is not None:
+        fpc2 = f"min(CAST({quote_ident(d.fpc[1])} AS DOUBLE))"
+        keyed = {}
+        for s, u, ss, a, b, sw in con.execute(
+                f"SELECT {st}, {psu}, {ssu}, {r_sql}, {c_sql}, sum({w}) FROM {t} WHERE {ok} "
+                "GROUP BY ALL").fetchall():
+            keyed.setdefault(((s, u), ss), np.zeros(kk))[k_of[(a, b)]] += sw
+        groups2 = accumulate(keyed)
+        for s, u, m, fpc in con.execute(f"SELECT {st}, {psu}, count(DISTINCT {ssu}), {fpc2} "
+                                        f"FROM {t} GROUP BY ALL").fetchall():
+            n_h, big_n = nh[s]
+            if big_n is None or m < 2 or (s, u) not in groups2:
+                continue
+            stage1 = n_h / big_n if big_n > 1 else big_n
+            s1, s2 = groups2[(s, u)]
+            v += stage1 * _fraction(m, fpc) * m / (m - 1) * (s2 - np.outer(s1, s1) / m)
+    # Pearson's X² on the weighted table scaled to the sample size.
+    tab = (total * n / big_w).reshape(nc, nr).T
+    expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / n
+    pearson = float(((tab - expected) ** 2 / expected).sum())
+    # The design-effect matrix Δ on the interaction contrasts (R's Cmat).
+    gi, gj = np.meshgrid(range(nr), range(nc), indexing="ij")
+    gi, gj = gi.T.ravel(), gj.T.ravel()  # rows vary fastest, as expand.grid
+    x1 = np.column_stack([np.ones(kk)] + [(gi == a).astype(float) for a in range(1, nr)]
+                         + [(gj == b).astype(float) for b in range(1, nc)])
+    inter = np.column_stack([((gi == a) & (gj == b)).astype(float) for b in range(1, nc)
+                             for a in range(1, nr)])
+    q, _ = np.linalg.qr(x1)
+    cmat = inter - q @ (q.T @ inter)
+    idm = np.diag(np.where(p == 0, 0.0, 1 / np.where(p == 0, 1, p)))
+    denom = cmat.T @ (idm / n) @ cmat
+    numr = cmat.T @ idm @ v @ idm @ cmat
+    delta = np.linalg.solve(denom, numr)
+    tr, tr2 = float(np.trace(delta)), float(np.trace(delta @ delta))
+    d0 = tr * tr / tr2
+    psus = sum(m for m, _ in nh.values())
+    nu = psus - len(nh)
+    f_stat = pearson / tr
+    return RaoScott(f_stat, d0, d0 * nu, float(f_dist.sf(f_stat, d0, d0 * nu)), pearson,
+                    tuple(rows), tuple(cols))

@@ -209,3 +209,15 @@ def test_stats_under_the_example_design_match_svyciprop(tmp_path):
                                                    rel=REL)
         assert cells[g]["ci_high"] == pytest.approx(R[("cluster2", "domain_logit_high", g)],
                                                     rel=REL)
+
+
+@pytest.mark.parametrize("case", list(DESIGNS))
+def test_rao_scott_f_matches_svychisq(con, case):
+    from rocsreport.design import rao_scott
+
+    rs = rao_scott(con, DESIGNS[case], "grp", "region")
+    key = (case, "raoscott_f", "grp:region")
+    assert rs.f == pytest.approx(R[key], rel=REL)
+    assert rs.ndf == pytest.approx(R[(case, "raoscott_ndf", "grp:region")], rel=REL)
+    assert rs.ddf == pytest.approx(R[(case, "raoscott_ddf", "grp:region")], rel=REL)
+    assert rs.p_value == pytest.approx(R[(case, "raoscott_p", "grp:region")], rel=REL)

@@ -24,6 +24,9 @@ estimates <- function(case, des) {
   bp <- svyby(~yes01, ~grp, des, svymean, covmat = TRUE)
   ct <- svycontrast(bp, c(A = 1, B = -1))
   put(case, "diff", "A-B", coef(ct)); put(case, "diff_se", "A-B", SE(ct))
+  rs <- svychisq(~grp + region, des, statistic = "F")
+  put(case, "raoscott_f", "grp:region", rs$statistic); put(case, "raoscott_p", "grp:region", rs$p.value)
+  put(case, "raoscott_ndf", "grp:region", rs$parameter[1]); put(case, "raoscott_ddf", "grp:region", rs$parameter[2])
   by <- svyby(~y, ~grp, des, svymean)
   for (g in by$grp) {
     put(case, "domain_mean", g, by[by$grp == g, "y"]); put(case, "domain_mean_se", g, by[by$grp == g, "se"])
