@@ -388,6 +388,13 @@ class RaoScott:
 
 
 def rao_scott(con: duckdb.DuckDBPyConnection, d: Design, row: str, col: str) -> RaoScott:
+    """See ``rao_scott_sql``; ``row`` and ``col`` are column names."""
+    return rao_scott_sql(con, d, f"CAST({quote_ident(row)} AS VARCHAR)",
+                         f"CAST({quote_ident(col)} AS VARCHAR)", f"{row!r} by {col!r}")
+
+
+def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: str,
+                  what: str) -> RaoScott:
     """Test of independence of two categorical variables under the design.
 
     The Pearson X² of the weighted table scaled to the sample size is divided by the mean of the
@@ -400,7 +407,6 @@ def rao_scott(con: duckdb.DuckDBPyConnection, d: Design, row: str, col: str) -> 
     st, psu, ssu = _cols(d)
     w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
     t = quote_ident(d.table)
-    r_sql, c_sql = f"CAST({quote_ident(row)} AS VARCHAR)", f"CAST({quote_ident(col)} AS VARCHAR)"
     ok = f"{r_sql} IS NOT NULL AND {c_sql} IS NOT NULL"
     rows = [r[0] for r in con.execute(f"SELECT DISTINCT {r_sql} FROM {t} WHERE {ok} ORDER BY 1"
                                       ).fetchall()]
@@ -408,7 +414,7 @@ def rao_scott(con: duckdb.DuckDBPyConnection, d: Design, row: str, col: str) -> 
                                       ).fetchall()]
     nr, nc = len(rows), len(cols)
     if nr < 2 or nc < 2:
-        raise RocsError(f"a crosstab of {row!r} by {col!r} needs at least two answers of each")
+        raise RocsError(f"a crosstab of {what} needs at least two answers of each")
     k_of = {(a, b): i + nr * j for i, a in enumerate(rows) for j, b in enumerate(cols)}
     kk = nr * nc
     unit = psu or "CAST(rowid AS VARCHAR)"

@@ -345,7 +345,7 @@ def _apply_rake(con: duckdb.DuckDBPyConnection, study: Study) -> None:
     con.execute(f"CREATE TEMP TABLE _rake_factor ({keys}, f DOUBLE)")
     con.executemany(f"INSERT INTO _rake_factor VALUES ({', '.join('?' * (len(names) + 1))})",
                     [(*k, f) for k, f in sorted(factors.items())])
-    w = f"CAST({quote_ident(base)} AS DOUBLE)" if base else "1.0"
+    w = f"CAST({quote_ident(base)} AS DOUBLE)" if base else "1.0::DOUBLE"
     match = " AND ".join(f"CAST({table}.{quote_ident(q)} AS VARCHAR) = _rake_factor.k{i}"
                          for i, q in enumerate(names))
     con.execute(f"ALTER TABLE {table} ADD COLUMN {RAKED_WEIGHT} DOUBLE")

@@ -204,6 +204,8 @@ class Builder:
                      if num.nps else None)
             pages.append(PageDoc(f"question-{num.question.id}", num.question.short,
                                  "Questions", "_number.html", {"num": num, "chart": chart}))
+        if r.crosstabs:
+            pages.append(PageDoc("crosstabs", "Crosstabs", "Questions", "_crosstabs.html"))
         for b in self.study.breakdowns:
             if b.question not in {q.id for q in self.study.questions_of(self.study.survey.id)}:
                 continue

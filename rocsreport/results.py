@@ -14,10 +14,10 @@ from scipy.stats import t as t_dist
 from . import aggregate as agg
 from .aggregate import CellKey, Moments
 from .benchmark import BenchmarkResult, analyse_benchmark
-from .design import DesignEstimate
+from .design import Design, DesignEstimate, RaoScott, rao_scott_sql
 from .design import difference as design_difference
 from .ingest import SourceLoad, quote_ident, sql_list
-from .spec import Breakdown, Indicator, Question, Study
+from .spec import Breakdown, Crosstab, Indicator, Question, Study
 from .stats import disclosure
 from .stats.means import mean_ci, nps
 from .stats.proportions import (
@@ -214,6 +214,25 @@ class InterviewResult:
 
 
 @dataclass(frozen=True)
+class CrossCell:
+    n: int  # unweighted count
+    share: float  # weighted column share
+    letters: str  # columns this one is significantly higher than
+
+
+@dataclass(frozen=True)
+class CrosstabResult:
+    rows_question: Question
+    breakdown: Breakdown
+    row_labels: tuple[str, ...]
+    columns: tuple[Estimate, ...]  # per column: n = base; suppressed/low_base flags
+    letters: tuple[str, ...]  # a letter per column
+    cells: tuple[tuple[CrossCell | None, ...], ...]  # [row][column]; None when withheld
+    test: RaoScott | None
+    correction: str
+
+
+@dataclass(frozen=True)
 class Weighting:
     """Weights in use: their base, Kish's weighting efficiency and design effect."""
 
@@ -259,6 +278,7 @@ class Report:
     interviews: InterviewResult | None
     benchmark: BenchmarkResult | None = None
     weighting: Weighting | None = None
+    crosstabs: tuple[CrosstabResult, ...] = ()
 
     @property
     def compare(self) -> Breakdown | None:
@@ -309,6 +329,7 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         interviews=_interviews(con, study) if study.interviews else None,
         benchmark=analyse_benchmark(study, con) if study.benchmark else None,
         weighting=_weighting(con, study),
+        crosstabs=tuple(_crosstab(con, study, c) for c in study.crosstabs),
     )
 
 
@@ -363,6 +384,72 @@ def _gap_design(con: duckdb.DuckDBPyConnection, ind: Indicator, a: Estimate, b: 
     t = de.estimate / de.se if de.se > 0 else 0.0
     p = 2 * t_dist.sf(abs(t), de.df) if de.se > 0 else 1.0
     return Gap(ind, a, b, de.estimate, lo, hi, "design t", p, None, False)
+
+
+def _crosstab(con: duckdb.DuckDBPyConnection, study: Study, ct: Crosstab) -> CrosstabResult:
+    """Column percentages with column-proportion letters and the Rao-Scott test.
+
+    A letter in a cell names a column whose percentage is significantly lower (design-based
+    t test on the difference, Bonferroni across the pairs of columns in the row, 5%). Columns
+    with a base below the suppression threshold are withheld and left out of the tests.
+    """
+    q = study.question(ct.rows)
+    b = study.breakdown(ct.columns)
+    d = agg.design_of(study) or Design(study.survey.id, study.weight_column)
+    valid = [c.value for c in q.valid_codes]
+    r_sql = (f"CASE WHEN list_contains({sql_list(valid)}, CAST({quote_ident(q.id)} AS VARCHAR))"
+             f" THEN CAST({quote_ident(q.id)} AS VARCHAR) END")
+    col = f"CAST({quote_ident(b.question)} AS VARCHAR)"
+    c_sql = "CASE " + " ".join(f"WHEN list_contains({sql_list(g.codes)}, {col}) THEN "
+                               f"{sql_list([g.label])[1:-1]}" for g in b.groups) + " END"
+    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    counts = {(r, c): (n, sw) for r, c, n, sw in con.execute(
+        f"SELECT {r_sql}, {c_sql}, count(*), sum({w}) FROM {quote_ident(study.survey.id)} "
+        f"WHERE ({r_sql}) IS NOT NULL AND ({c_sql}) IS NOT NULL GROUP BY ALL").fetchall()}
+    groups = [g.label for g in b.groups]
+    bases = {g: sum(n for (_, c), (n, _) in counts.items() if c == g) for g in groups}
+    columns = []
+    for g in groups:
+        status = disclosure.classify(bases[g], study.disclosure)
+        columns.append(withheld(g) if status == disclosure.SUPPRESSED else Estimate(
+            g, bases[g], None, None, None, None, False, status == disclosure.LOW))
+    extra = disclosure.secondary([(e.group, e.n, e.suppressed) for e in columns])
+    columns = [withheld(e.group, secondary=True) if e.group in extra else e for e in columns]
+    shown = [e.group for e in columns if not e.suppressed]
+    letters = tuple(chr(ord("A") + k) for k in range(len(groups)))
+    letter_of = dict(zip(groups, letters, strict=True))
+    pairs = [(a, bb) for i, a in enumerate(shown) for bb in shown[i + 1:]]
+    cells = []
+    for code in valid:
+        y = f"CAST(({r_sql}) = {sql_list([code])[1:-1]} AS INTEGER)"
+        higher: dict[str, str] = {g: "" for g in shown}
+        for a, bb in pairs:
+            diff = design_difference(con, d, y, f"({c_sql}) = ? AND ({r_sql}) IS NOT NULL",
+                                     f"({c_sql}) = ? AND ({r_sql}) IS NOT NULL", [a], [bb])
+            if diff.se == 0:
+                continue
+            p = 2 * t_dist.sf(abs(diff.estimate / diff.se), diff.df)
+            if min(1.0, p * len(pairs)) < ALPHA:
+                winner, loser = (a, bb) if diff.estimate > 0 else (bb, a)
+                higher[winner] += letter_of[loser]
+        row = []
+        for e in columns:
+            if e.suppressed:
+                row.append(None)
+                continue
+            n, sw = counts.get((code, e.group), (0, 0.0))
+            total = sum(v[1] for (_, c), v in counts.items() if c == e.group)
+            row.append(CrossCell(n, sw / total, "".join(sorted(higher[e.group]))))
+        cells.append(tuple(row))
+    test = None
+    if len(shown) >= 2:
+        keep = f"({c_sql}) IN ({', '.join(sql_list([g])[1:-1] for g in shown)})"
+        test = rao_scott_sql(con, d, f"CASE WHEN {keep} THEN {r_sql} END",
+                             f"CASE WHEN {keep} THEN {c_sql} END", f"{q.id!r} by {b.id!r}")
+    return CrosstabResult(q, b, tuple(q.label(c) for c in valid), tuple(columns), letters,
+                          tuple(cells), test,
+                          "a single pair of columns, so no correction" if len(pairs) == 1 else
+                          f"Bonferroni across the {len(pairs)} pairs of columns in each row")
 
 
 def _survey_qids(study: Study) -> set[str]:

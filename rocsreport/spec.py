@@ -181,6 +181,12 @@ class RakeSpec:
 
 
 @dataclass(frozen=True)
+class Crosstab:
+    rows: str  # a single or Likert question of the survey
+    columns: str  # a breakdown id
+
+
+@dataclass(frozen=True)
 class Study:
     root: Path
     title: str
@@ -201,6 +207,7 @@ class Study:
     benchmark: Benchmark | None = None
     design: DesignSpec | None = None
     rake: RakeSpec | None = None
+    crosstabs: tuple[Crosstab, ...] = ()
 
     @property
     def weight_column(self) -> str | None:
@@ -367,7 +374,7 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
-            "interviews", "pages", "benchmark", "design", "rake")
+            "interviews", "pages", "benchmark", "design", "rake", "crosstabs")
 
 
 def load_study(root: Path) -> Study:
@@ -417,6 +424,8 @@ def load_study(root: Path) -> Study:
                                 sources)
     design = _read_design(ck, ck.get(raw, "design", "", dict, required=False), qmap, sources)
     rake = _read_rake(ck, ck.get(raw, "rake", "", dict, required=False), qmap, sources)
+    crosstabs = _read_crosstabs(ck, ck.get(raw, "crosstabs", "", list, required=False,
+                                           default=[]), qmap, sources, breakdowns)
 
     if ck.problems:
         raise SpecError(ck.problems)
@@ -424,7 +433,7 @@ def load_study(root: Path) -> Study:
                  questions=questions, indicators=indicators, breakdowns=breakdowns,
                  disclosure=disclosure, max_reject_rate=float(max_reject),
                  confidence=float(confidence), interviews=interviews, pages=pages,
-                 benchmark=benchmark, design=design, rake=rake, **meta)
+                 benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs, **meta)
 
 
 def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:
@@ -919,3 +928,28 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
     if not margins:
         return None
     return RakeSpec(tuple(margins), tol, maxit)
+
+
+def _read_crosstabs(ck: _Checker, raw: list[Any], qmap: dict[str, Question],
+                    sources: tuple[Source, ...], breakdowns: tuple[Breakdown, ...]
+                    ) -> tuple[Crosstab, ...]:
+    out = []
+    bids = [b.id for b in breakdowns]
+    for i, body in enumerate(raw):
+        path = f"crosstabs[{i}]"
+        if not isinstance(body, dict):
+            ck.add(path, f"expected a mapping with rows and columns, got {_describe(body)}")
+            continue
+        ck.unknown_keys(body, ("rows", "columns"), path)
+        rows = ck.get(body, "rows", path, str, expected="a single or likert question")
+        cols = ck.get(body, "columns", path, str, expected="a breakdown id")
+        if rows is not None and sources:
+            rows = _survey_column(ck, f"{path}.rows", rows, qmap, sources[0].id,
+                                  ("single", "likert"))
+        if cols is not None and cols not in bids:
+            ck.add(f"{path}.columns", f"unknown breakdown {cols!r} (expected one of: "
+                   f"{', '.join(bids)})")
+            cols = None
+        if rows and cols:
+            out.append(Crosstab(rows, cols))
+    return tuple(out)

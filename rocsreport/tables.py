@@ -156,6 +156,22 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                         to_csv(["indicator", "group", *_EST], rows)))
     if report.benchmark is not None:
         out += _benchmark_csvs(report)
+    if report.crosstabs:
+        rows = []
+        for ct in report.crosstabs:
+            for r, label in enumerate(ct.row_labels):
+                for k, e in enumerate(ct.columns):
+                    c = ct.cells[r][k]
+                    rows.append([ct.rows_question.id, label, ct.breakdown.id, e.group,
+                                 ct.letters[k], e.n, None if c is None else c.n,
+                                 None if c is None else c.share,
+                                 None if c is None else c.letters, e.suppressed,
+                                 ct.test.f if ct.test else None,
+                                 ct.test.p_value if ct.test else None])
+        out.append(("crosstabs.csv", "Crosstabs: column shares, letters and Rao-Scott tests",
+                    to_csv(["rows", "row", "columns", "column", "letter", "column_base", "n",
+                            "share", "higher_than", "suppressed", "rao_scott_f",
+                            "rao_scott_p"], rows)))
     if report.study.rake is not None:
         out.append(("methodology-margins.csv", "Population margins for raking", to_csv(
             ["question", "answer", "population"],

@@ -126,3 +126,23 @@ def test_example_likert_and_nps_against_a_count_of_the_csv(tmp_path):
     assert (roi.n, roi.estimate) == (125, pytest.approx(50 / 125))
     cost = rep.indicator("cost_not_measured").overall
     assert (cost.n, cost.estimate) == (125, pytest.approx(35 / 125))
+
+
+def test_crosstab_letters_and_rao_scott(make_study, tmp_path):
+    rows = rows_for({"A": (30, 10), "B": (5, 35), "Tiny": (4, 16)})
+    root = make_study(rows)
+    with (root / "study.yaml").open("a") as f:
+        f.write("crosstabs:\n  - {rows: ans, columns: grp}\n")
+    rep = report_for(root, tmp_path)
+    ct = rep.crosstabs[0]
+    assert ct.letters == ("A", "B", "C") and ct.row_labels == ("Yes", "No")
+    yes, no = ct.cells
+    # Hand count: Yes is 30/40 in A, 5/40 in B, 4/20 in Tiny.
+    assert [c.share for c in yes] == pytest.approx([0.75, 0.125, 0.2])
+    assert [c.n for c in yes] == [30, 5, 4]
+    # A is far above B and C on Yes (t about 7 and 4.9); B and C (12.5% and 20%) do not
+    # differ. On No, B and C are above A.
+    assert [c.letters for c in yes] == ["BC", "", ""]
+    assert [c.letters for c in no] == ["", "A", "A"]
+    assert ct.correction == "Bonferroni across the 3 pairs of columns in each row"
+    assert ct.test is not None and ct.test.p_value < 0.001 and ct.test.ndf > 1
