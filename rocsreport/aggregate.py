@@ -216,6 +216,18 @@ def design_of(study: Study):
                   d.lonely_psu)
 
 
+def replicates_of(study: Study):
+    """The study's replicate-weight design, or None."""
+    from .design import Replicates
+
+    d = study.design
+    if d is None or d.replicate is None:
+        return None
+    r = d.replicate
+    return Replicates(study.survey.id, study.weight_column or d.weight, r.weights, r.type,
+                      r.scale, r.rscales, r.mse, r.df)
+
+
 def design_cells(con: duckdb.DuckDBPyConnection, study: Study,
                  variables: list[tuple[str, str, list[object], str, list[object]]]) -> dict:
     """Design-based estimates per variable and cell (breakdown id, group), under the study's
@@ -225,6 +237,16 @@ def design_cells(con: duckdb.DuckDBPyConnection, study: Study,
     d = design_of(study)
     g = _Grouped(study, study.survey.id)
     out: dict[str, dict[CellKey, object]] = {v[0]: {} for v in variables}
+    rep = replicates_of(study)
+    if rep is not None:
+        from .design import replicate_batch
+
+        bcols, bparams = g.breakdown_columns()
+        res = replicate_batch(con, rep, bcols, bparams, len(g.breakdowns), variables)
+        for name, cells in res.items():
+            for (k, vals), est in cells.items():
+                out[name][(None, None) if k < 0 else (g.breakdowns[k].id, vals[0])] = est
+        return out
     if len(d.fpc) > 1 and len(d.clusters) > 1:
         for name, y, yp, base, bp in variables:
             out[name][(None, None)] = estimate(con, d, y, base, params=[*bp, *yp])

@@ -518,3 +518,105 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
     f_stat = pearson / tr
     return RaoScott(f_stat, d0, d0 * nu, float(f_dist.sf(f_stat, d0, d0 * nu)), pearson,
                     tuple(rows), tuple(cols))
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Replicate weights (R's svrepdesign with combined weights)."""
+
+    table: str
+    weight: str
+    columns: tuple[str, ...]
+    type: str = "JK1"  # JK1, JKn or BRR
+    scale: float | None = None  # default: (R-1)/R for JK1, 1/R for BRR, 1 for JKn
+    rscales: tuple[float, ...] = ()  # per replicate; JKn: (n_h - 1) / n_h
+    mse: bool = False  # centre at the full-sample estimate instead of the replicates' mean
+    df: int | None = None  # default: replicates - 1
+
+    def factors(self) -> tuple[float, list[float]]:
+        r = len(self.columns)
+        default = {"JK1": (r - 1) / r, "BRR": 1 / r, "JKN": 1.0}[self.type.upper()]
+        scale = self.scale if self.scale is not None else default
+        rscales = list(self.rscales) if self.rscales else [1.0] * r
+        if len(rscales) != r:
+            raise RocsError(f"design.replicate.rscales: expected {r} values, one per replicate "
+                            f"weight, got {len(rscales)}")
+        return scale, rscales
+
+
+def replicate_variance(full: float, reps: list[float], rep: Replicates) -> float:
+    """scale × Σ rscale_r (θ_r − centre)², the centre being the replicates' mean (R's
+    default) or the full-sample estimate (mse)."""
+    scale, rscales = rep.factors()
+    centre = full if rep.mse else sum(reps) / len(reps)
+    return scale * sum(rs * (t - centre) ** 2 for rs, t in zip(rscales, reps, strict=True))
+
+
+def replicate_batch(con: duckdb.DuckDBPyConnection, rep: Replicates, breakdown_sql: str,
+                    breakdown_params: list[object], nb: int,
+                    variables: list[tuple[str, str, list[object], str, list[object]]]
+                    ) -> dict[str, dict[tuple[int, tuple], DesignEstimate]]:
+    """Means of many variables over every breakdown cell with replicate-weight variances, in
+    one SQL pass: Σ w·d and Σ w·d·y for the full weight and every replicate weight."""
+    cols_sql = [f"CAST({quote_ident(c)} AS DOUBLE)" for c in (rep.weight, *rep.columns)]
+    bn = [f"b{k}" for k in range(nb)]
+    parts, params = [], []
+    for k, (_, y, yp, base, bp) in enumerate(variables):
+        parts.append(f"CASE WHEN ({base}) AND ({y}) IS NOT NULL THEN 1 ELSE 0 END AS d{k}, "
+                     f"coalesce(CAST(({y}) AS DOUBLE), 0) AS y{k}")
+        params += [*bp, *yp, *yp]
+    ws = ", ".join(f"{c} AS w{j}" for j, c in enumerate(cols_sql))
+    inner = f"SELECT {breakdown_sql}{ws}, {', '.join(parts)} FROM {quote_ident(rep.table)}"
+    aggs = []
+    for k in range(len(variables)):
+        aggs.append(f"sum(d{k})")
+        for j in range(len(cols_sql)):
+            aggs.append(f"sum(w{j} * d{k}), sum(w{j} * d{k} * y{k})")
+    sets = ["()"] + [f"({b})" for b in bn]
+    gflags = "".join(f"GROUPING({b}), " for b in bn)
+    keys = "".join(f"{b}, " for b in bn)
+    rows = con.execute(f"SELECT {gflags}{keys}{', '.join(aggs)} FROM ({inner}) "
+                       f"GROUP BY GROUPING SETS ({', '.join(sets)})",
+                       [*breakdown_params, *params]).fetchall()
+    width = 1 + 2 * len(cols_sql)
+    df = rep.df if rep.df is not None else len(rep.columns) - 1
+    out: dict[str, dict[tuple[int, tuple], DesignEstimate]] = {v[0]: {} for v in variables}
+    for r in rows:
+        flags, vals, a = r[:nb], r[nb:2 * nb], r[2 * nb:]
+        key: tuple[int, tuple] = (-1, ())
+        for k in range(nb):
+            if flags[k] == 0:
+                key = (k, (vals[k],))
+        for k, (name, *_) in enumerate(variables):
+            block = a[k * width:(k + 1) * width]
+            n, sums = block[0], block[1:]
+            if not n or not sums[0]:
+                continue
+            thetas = [sums[2 * j + 1] / sums[2 * j] if sums[2 * j] else math.nan
+                      for j in range(len(cols_sql))]
+            var = replicate_variance(thetas[0], thetas[1:], rep)
+            out[name][key] = DesignEstimate(thetas[0], math.sqrt(var), df, int(n), sums[0])
+    return out
+
+
+def replicate_difference(con: duckdb.DuckDBPyConnection, rep: Replicates, y: str,
+                         domain_a: str, domain_b: str, params_a: list[object],
+                         params_b: list[object]) -> DesignEstimate:
+    """Mean of ``y`` in domain A minus domain B, its variance from the replicate differences."""
+    cols_sql = [f"CAST({quote_ident(c)} AS DOUBLE)" for c in (rep.weight, *rep.columns)]
+    yv = f"CAST(({y}) AS DOUBLE)"
+    da = f"(({domain_a}) AND ({y}) IS NOT NULL)"
+    db = f"(({domain_b}) AND ({y}) IS NOT NULL)"
+    aggs, params = [], []
+    for c in cols_sql:
+        for dom, p in ((da, params_a), (db, params_b)):
+            aggs += [f"sum({c}) FILTER (WHERE {dom})", f"sum({c} * {yv}) FILTER (WHERE {dom})"]
+            params += [*p, *p]
+    row = con.execute(f"SELECT count(*) FILTER (WHERE {da} OR {db}), {', '.join(aggs)} FROM "
+                      f"{quote_ident(rep.table)}", [*params_a, *params_b, *params]).fetchone()
+    n, vals = row[0], row[1:]
+    diffs = [vals[4 * j + 1] / vals[4 * j] - vals[4 * j + 3] / vals[4 * j + 2]
+             for j in range(len(cols_sql))]
+    var = replicate_variance(diffs[0], diffs[1:], rep)
+    df = rep.df if rep.df is not None else len(rep.columns) - 1
+    return DesignEstimate(diffs[0], math.sqrt(var), df, n, vals[0] + vals[2])

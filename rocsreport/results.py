@@ -14,7 +14,7 @@ from scipy.stats import t as t_dist
 from . import aggregate as agg
 from .aggregate import CellKey, Moments
 from .benchmark import BenchmarkResult, analyse_benchmark
-from .design import Design, DesignEstimate, RaoScott, rao_scott_sql
+from .design import Design, DesignEstimate, RaoScott, rao_scott_sql, replicate_difference
 from .design import difference as design_difference
 from .ingest import SourceLoad, quote_ident, sql_list
 from .spec import Breakdown, Crosstab, Indicator, Question, Study
@@ -378,8 +378,13 @@ def _gap_design(con: duckdb.DuckDBPyConnection, ind: Indicator, a: Estimate, b: 
     codes = {g.label: list(g.codes) for g in compare.groups}
     dom = f"({base}) AND list_contains(?, {col})"
     # y's parameters come after the domain's in the SQL text: bind them in that order.
-    de = design_difference(con, agg.design_of(study), y, dom, dom,
-                           [*bp, codes[a.group]], [*bp, codes[b.group]])
+    rep = agg.replicates_of(study)
+    if rep is not None:
+        de = replicate_difference(con, rep, y, dom, dom, [*bp, codes[a.group]],
+                                  [*bp, codes[b.group]])
+    else:
+        de = design_difference(con, agg.design_of(study), y, dom, dom,
+                               [*bp, codes[a.group]], [*bp, codes[b.group]])
     lo, hi = de.t_ci(study.confidence)
     t = de.estimate / de.se if de.se > 0 else 0.0
     p = 2 * t_dist.sf(abs(t), de.df) if de.se > 0 else 1.0
@@ -424,8 +429,10 @@ def _crosstab(con: duckdb.DuckDBPyConnection, study: Study, ct: Crosstab) -> Cro
         y = f"CAST(({r_sql}) = {sql_list([code])[1:-1]} AS INTEGER)"
         higher: dict[str, str] = {g: "" for g in shown}
         for a, bb in pairs:
-            diff = design_difference(con, d, y, f"({c_sql}) = ? AND ({r_sql}) IS NOT NULL",
-                                     f"({c_sql}) = ? AND ({r_sql}) IS NOT NULL", [a], [bb])
+            dom = f"({c_sql}) = ? AND ({r_sql}) IS NOT NULL"
+            rep = agg.replicates_of(study)
+            diff = (replicate_difference(con, rep, y, dom, dom, [a], [bb]) if rep is not None
+                    else design_difference(con, d, y, dom, dom, [a], [bb]))
             if diff.se == 0:
                 continue
             p = 2 * t_dist.sf(abs(diff.estimate / diff.se), diff.df)
@@ -442,7 +449,7 @@ def _crosstab(con: duckdb.DuckDBPyConnection, study: Study, ct: Crosstab) -> Cro
             row.append(CrossCell(n, sw / total, "".join(sorted(higher[e.group]))))
         cells.append(tuple(row))
     test = None
-    if len(shown) >= 2:
+    if len(shown) >= 2 and agg.replicates_of(study) is None:
         keep = f"({c_sql}) IN ({', '.join(sql_list([g])[1:-1] for g in shown)})"
         test = rao_scott_sql(con, d, f"CASE WHEN {keep} THEN {r_sql} END",
                              f"CASE WHEN {keep} THEN {c_sql} END", f"{q.id!r} by {b.id!r}")

@@ -169,6 +169,17 @@ class DesignSpec:
     clusters: tuple[str, ...] = ()
     fpc: tuple[str, ...] = ()
     lonely_psu: str = "fail"
+    replicate: ReplicateSpec | None = None
+
+
+@dataclass(frozen=True)
+class ReplicateSpec:
+    type: str  # JK1, JKn, BRR
+    weights: tuple[str, ...]
+    scale: float | None = None
+    rscales: tuple[float, ...] = ()
+    mse: bool = False
+    df: int | None = None
 
 
 @dataclass(frozen=True)
@@ -856,7 +867,7 @@ def _read_design(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Quest
     if raw is None or not sources:
         return None
     path, survey = "design", sources[0].id
-    ck.unknown_keys(raw, ("weight", "strata", "cluster", "fpc", "lonely_psu"), path)
+    ck.unknown_keys(raw, ("weight", "strata", "cluster", "fpc", "lonely_psu", "replicate"), path)
     ids = ("id", "single", "likert", "number", "text")
     weight = (_survey_column(ck, f"{path}.weight", raw["weight"], qmap, survey, ("number",))
               if raw.get("weight") is not None else None)
@@ -881,7 +892,54 @@ def _read_design(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Quest
     if lonely not in LONELY_PSU:
         ck.add(f"{path}.lonely_psu", f"unknown option {lonely!r} (expected one of: "
                f"{', '.join(LONELY_PSU)})")
-    return DesignSpec(weight, strata, clusters, fpc, lonely)
+    replicate = _read_replicate(ck, raw.get("replicate"), qmap, survey)
+    if replicate is not None and (clusters or strata or fpc):
+        ck.add(f"{path}.replicate", "replicate weights replace strata, clusters and fpc: "
+               "declare one or the other")
+    if replicate is not None and weight is None:
+        ck.add(f"{path}.weight", "replicate weights need the full-sample weight too")
+    return DesignSpec(weight, strata, clusters, fpc, lonely, replicate)
+
+
+def _read_replicate(ck: _Checker, raw: Any, qmap: dict[str, Question], survey: str
+                    ) -> ReplicateSpec | None:
+    if raw is None:
+        return None
+    path = "design.replicate"
+    if not isinstance(raw, dict):
+        ck.add(path, f"expected a mapping with type and weights, got {_describe(raw)}")
+        return None
+    ck.unknown_keys(raw, ("type", "weights", "scale", "rscales", "mse", "df"), path)
+    rtype = ck.get(raw, "type", path, str, expected="JK1, JKn or BRR")
+    if rtype is not None and rtype.upper() not in ("JK1", "JKN", "BRR"):
+        ck.add(f"{path}.type", f"unknown type {rtype!r} (expected one of: JK1, JKn, BRR)")
+    weights_raw = raw.get("weights")
+    numbers = [q.id for q in qmap.values() if survey in q.sources and q.type == "number"]
+    if isinstance(weights_raw, str) and weights_raw.endswith("*"):
+        prefix = weights_raw[:-1]
+        cols = sorted((c for c in numbers if c.startswith(prefix) and c[len(prefix):].isdigit()),
+                      key=lambda c: int(c[len(prefix):]))
+    elif isinstance(weights_raw, list):
+        cols = [str(c) for c in weights_raw]
+    else:
+        ck.add(f"{path}.weights", "expected a list of columns or a prefix such as 'rw*'")
+        return None
+    for c in cols:
+        if c not in numbers:
+            ck.add(f"{path}.weights", f"{c!r} is not a number question of the survey")
+    if len(cols) < 2:
+        ck.add(f"{path}.weights", "expected at least two replicate weight columns")
+    rscales = raw.get("rscales") or []
+    if not isinstance(rscales, list) or any(not isinstance(x, (int, float)) for x in rscales):
+        ck.add(f"{path}.rscales", "expected a list of numbers, one per replicate")
+        rscales = []
+    if rtype and rtype.upper() == "JKN" and not rscales:
+        ck.add(f"{path}.rscales", "JKn needs rscales: (n_h - 1) / n_h for each replicate")
+    scale = ck.get(raw, "scale", path, (int, float), required=False)
+    mse = ck.get(raw, "mse", path, bool, required=False, default=False)
+    df = ck.get(raw, "df", path, int, required=False)
+    return ReplicateSpec(rtype or "JK1", tuple(cols), scale, tuple(float(x) for x in rscales),
+                         mse, df)
 
 
 def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],

@@ -221,3 +221,68 @@ def test_rao_scott_f_matches_svychisq(con, case):
     assert rs.ndf == pytest.approx(R[(case, "raoscott_ndf", "grp:region")], rel=REL)
     assert rs.ddf == pytest.approx(R[(case, "raoscott_ddf", "grp:region")], rel=REL)
     assert rs.p_value == pytest.approx(R[(case, "raoscott_p", "grp:region")], rel=REL)
+
+
+@pytest.mark.parametrize("case", ["jk1", "jkn"])
+def test_replicate_weights_match_r(case):
+    from rocsreport.design import Replicates, replicate_batch
+
+    c = duckdb.connect()
+    c.execute("CREATE TABLE r AS SELECT * FROM read_csv(?, header = true)",
+              [str(REF / "data" / f"{case}.csv")])
+    cols = tuple(x[0] for x in c.execute("SELECT column_name FROM (DESCRIBE r) WHERE "
+                                         "column_name LIKE 'rw%'").fetchall())
+    rscales = tuple(R[(case, "rscale", str(k + 1))] for k in range(len(cols)))
+    rep = Replicates("r", "w", cols, case.upper(), R[(case, "scale", "all")], rscales,
+                     df=int(R[(case, "degf", "all")]))
+    out = replicate_batch(c, rep, "grp AS b0, ", [], 1,
+                          [("y", "y", [], "TRUE", []), ("yes", YES, [], "TRUE", [])])
+    assert out["y"][(-1, ())].estimate == pytest.approx(R[(case, "mean", "y")], rel=REL)
+    assert out["y"][(-1, ())].se == pytest.approx(R[(case, "mean_se", "y")], rel=REL)
+    assert out["yes"][(-1, ())].se == pytest.approx(R[(case, "prop_se", "yes")], rel=REL)
+    for g in ("A", "B", "C"):
+        assert out["y"][(0, (g,))].se == pytest.approx(R[(case, "domain_mean_se", g)], rel=REL)
+    c.close()
+
+
+def test_study_with_replicate_weights_end_to_end(tmp_path):
+    # A study.yaml declaring JK1 replicate weights: the indicator's standard error (from its
+    # design effective n) is R's svymean SE on the replicate design.
+    import json
+    import math
+
+    from click.testing import CliRunner
+
+    from rocsreport.cli import main
+
+    root = tmp_path / "jk"
+    (root / "data").mkdir(parents=True)
+    shutil.copy(REF / "data" / "jk1.csv", root / "data" / "r.csv")
+    reps = "\n".join(f"  - {{id: rw{k}, type: number, wording: Replicate {k}}}"
+                     for k in range(1, 41))
+    (root / "study.yaml").write_text(f"""\
+title: Replicate weights
+synthetic: true
+sources:
+  r: {{file: data/r.csv, id: id}}
+questions:
+  - {{id: id, type: id}}
+  - {{id: grp, type: single, wording: Group, codes: [A, B, C]}}
+  - {{id: y, type: number, wording: Score}}
+  - {{id: "yes", type: single, wording: Yes or no, codes: ["Yes", "No"]}}
+  - {{id: w, type: number, wording: Weight}}
+{reps}
+indicators:
+  yes_share: {{label: Say yes, question: "yes", numerator: ["Yes"]}}
+breakdowns:
+  grp: {{label: Group, question: grp}}
+design:
+  weight: w
+  replicate: {{type: JK1, weights: "rw*"}}
+""")
+    out = CliRunner().invoke(main, ["stats", str(root), "yes_share", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    cell = json.loads(out.output)[0]
+    p = cell["estimate"]
+    se = math.sqrt(p * (1 - p) / cell["effective_n"])
+    assert se == pytest.approx(R[("jk1", "prop_se", "yes")], rel=REL)

@@ -61,6 +61,26 @@ raked2 <- rake(svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w, fpc = ~fpc
 w2 <- weights(raked2)
 for (k in seq_along(w2)) put("cluster2_rake", "weight", d$id[k], w2[k])
 
+# Replicate weights: JK1 from the one-stage cluster design, JKn from a stratified cluster design.
+reps <- function(case, des, data) {
+  rw <- weights(des, "analysis")
+  colnames(rw) <- paste0("rw", seq_len(ncol(rw)))
+  out_data <- cbind(data[, c("id", "grp", "y", "yes")], w = weights(des, "sampling"), rw)
+  write.csv(out_data, file.path(here, "data", paste0(case, ".csv")), row.names = FALSE)
+  m <- svymean(~y, des); put(case, "mean", "y", coef(m)); put(case, "mean_se", "y", SE(m))
+  p <- svymean(~yes01, des); put(case, "prop_se", "yes", SE(p))
+  by <- svyby(~y, ~grp, des, svymean)
+  for (g in by$grp) put(case, "domain_mean_se", g, by[by$grp == g, "se"])
+  put(case, "degf", "all", degf(des))
+  put(case, "scale", "all", des$scale)
+  for (k in seq_along(des$rscales)) put(case, "rscale", k, des$rscales[k])
+}
+d1 <- read("cluster1")
+reps("jk1", as.svrepdesign(svydesign(ids = ~psu, weights = ~w, data = d1), type = "JK1"), d1)
+d2 <- read("cluster2")
+reps("jkn", as.svrepdesign(svydesign(ids = ~psu, strata = ~h, weights = ~w, data = d2),
+                           type = "JKn"), d2)
+
 d <- read("lonely")
 for (opt in c("certainty", "remove", "adjust", "average")) {
   options(survey.lonely.psu = opt)
