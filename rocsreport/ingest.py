@@ -352,6 +352,30 @@ def _apply_rake(con: duckdb.DuckDBPyConnection, study: Study) -> None:
     con.execute(f"UPDATE {table} SET {RAKED_WEIGHT} = {w} * _rake_factor.f FROM _rake_factor "
                 f"WHERE {match}")
     con.execute("DROP TABLE _rake_factor")
+    if study.rake.trim is not None:
+        trim_weights(con, table, RAKED_WEIGHT, *study.rake.trim)
+
+
+def trim_weights(con: duckdb.DuckDBPyConnection, table: str, col: str, lower: float,
+                 upper: float, max_rounds: int = 1000) -> int:
+    """R's trimWeights(strict = TRUE): clamp the weights to [lower, upper], share what was
+    trimmed equally among the weights that were inside, and repeat until none is outside.
+    Returns the number of rounds."""
+    c = quote_ident(col)
+    out = f"({c} < ? OR {c} > ?)"
+    for k in range(max_rounds):
+        n_out, n_in, trimmed = con.execute(
+            f"SELECT count(*) FILTER (WHERE {out}), count(*) FILTER (WHERE NOT {out}), "
+            f"coalesce(sum({c} - greatest(?, least({c}, ?))), 0) FROM {table}",
+            [lower, upper, lower, upper, lower, upper]).fetchone()
+        if n_out == 0:
+            return k
+        if n_in == 0:
+            raise IngestError(f"rake.trim: every weight is outside {lower:g} to {upper:g}")
+        con.execute(f"UPDATE {table} SET {c} = CASE WHEN {out} THEN greatest(?, least({c}, ?)) "
+                    f"ELSE {c} + ? END", [lower, upper, lower, upper, trimmed / n_in])
+    raise IngestError(f"rake.trim: the weights still fall outside {lower:g} to {upper:g} after "
+                      f"{max_rounds} rounds")
 
 
 def _collect_rejects(con: duckdb.DuckDBPyConnection, study: Study, source: Source,

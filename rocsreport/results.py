@@ -14,7 +14,14 @@ from scipy.stats import t as t_dist
 from . import aggregate as agg
 from .aggregate import CellKey, Moments
 from .benchmark import BenchmarkResult, analyse_benchmark
-from .design import Design, DesignEstimate, RaoScott, rao_scott_sql, replicate_difference
+from .design import (
+    Design,
+    DesignEstimate,
+    RaoScott,
+    rao_scott_sql,
+    replicate_difference,
+    weighted_quantile,
+)
 from .design import difference as design_difference
 from .ingest import SourceLoad, quote_ident, sql_list
 from .spec import Breakdown, Crosstab, Indicator, Question, Study
@@ -187,6 +194,7 @@ class NumberResult:
     mean: Estimate
     mean_by: tuple[BreakdownCells, ...]
     nps: tuple[NpsCell, ...]  # overall first, then the comparison groups; empty unless scale nps
+    quartiles: tuple[float, float, float] | None = None  # weighted, R's default rule
 
 
 @dataclass(frozen=True)
@@ -581,7 +589,12 @@ def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
             keys += [((compare.id, g.label), g.label) for g in compare.groups]
         for key, group in keys:
             cells.append(_nps_cell(group, counts.get(key), study))
-    return NumberResult(q, mean, mean_by, tuple(cells))
+    quart = None
+    if not mean.suppressed:
+        d = Design(study.survey.id, study.weight_column)
+        quart = tuple(weighted_quantile(con, d, f"CAST({quote_ident(q.id)} AS DOUBLE)",
+                                        [0.25, 0.5, 0.75]))
+    return NumberResult(q, mean, mean_by, tuple(cells), quart)
 
 
 def _nps_cell(group: str, codes: dict[str, Moments] | None, study: Study) -> NpsCell:

@@ -189,6 +189,7 @@ class RakeSpec:
     margins: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
     tolerance: float = 1e-10
     max_iterations: int = 100
+    trim: tuple[float, float] | None = None  # (lower, upper) bounds on the raked weights
 
 
 @dataclass(frozen=True)
@@ -947,7 +948,7 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
     if raw is None or not sources:
         return None
     path, survey = "rake", sources[0].id
-    ck.unknown_keys(raw, ("margins", "tolerance", "max_iterations"), path)
+    ck.unknown_keys(raw, ("margins", "tolerance", "max_iterations", "trim"), path)
     margins_raw = ck.get(raw, "margins", path, dict, expected="a mapping of question: "
                          "{code: population total}") or {}
     margins = []
@@ -983,9 +984,20 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
                + ", ".join(f"{q} {t:g}" for q, t in totals.items()))
     tol = ck.get(raw, "tolerance", path, float, required=False, default=1e-10)
     maxit = ck.get(raw, "max_iterations", path, int, required=False, default=100)
+    trim_raw = ck.get(raw, "trim", path, dict, required=False)
+    trim = None
+    if trim_raw is not None:
+        ck.unknown_keys(trim_raw, ("lower", "upper"), f"{path}.trim")
+        lo = ck.get(trim_raw, "lower", f"{path}.trim", (int, float), required=False,
+                    default=float("-inf"))
+        hi = ck.get(trim_raw, "upper", f"{path}.trim", (int, float), required=False,
+                    default=float("inf"))
+        if lo >= hi:
+            ck.add(f"{path}.trim", f"expected lower below upper, got {lo} and {hi}")
+        trim = (float(lo), float(hi))
     if not margins:
         return None
-    return RakeSpec(tuple(margins), tol, maxit)
+    return RakeSpec(tuple(margins), tol, maxit, trim)
 
 
 def _read_crosstabs(ck: _Checker, raw: list[Any], qmap: dict[str, Question],

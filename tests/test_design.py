@@ -286,3 +286,40 @@ design:
     p = cell["estimate"]
     se = math.sqrt(p * (1 - p) / cell["effective_n"])
     assert se == pytest.approx(R[("jk1", "prop_se", "yes")], rel=REL)
+
+
+def test_raked_and_trimmed_weights_match_r(tmp_path):
+    from rocsreport import ingest
+    from rocsreport.spec import load_study
+
+    root = tmp_path / "rk"
+    (root / "data").mkdir(parents=True)
+    shutil.copy(REF / "data" / "rake.csv", root / "data" / "r.csv")
+    (root / "study.yaml").write_text("""\
+title: Raking
+synthetic: true
+sources:
+  r: {file: data/r.csv, id: id, weight: w}
+questions:
+  - {id: id, type: id}
+  - {id: w, type: number, wording: Weight}
+  - {id: y, type: number, wording: Score}
+  - {id: "yes", type: single, wording: Yes or no, codes: ["Yes", "No"]}
+  - {id: region, type: single, wording: Region, codes: [North, Midlands, South]}
+  - {id: age, type: single, wording: Age, codes: [18-34, 35-54, 55+]}
+indicators:
+  yes_share: {label: Say yes, question: "yes", numerator: ["Yes"]}
+rake:
+  margins:
+    region: {North: 3000, Midlands: 2500, South: 4500}
+    age: {18-34: 2800, 35-54: 3600, 55+: 3600}
+  max_iterations: 1000
+  trim: {lower: 12, upper: 25}
+""")
+    result = ingest.load(load_study(root), tmp_path / "r.duckdb")
+    c = duckdb.connect(str(result.db), read_only=True)
+    rows = c.execute("SELECT id, _raked_weight FROM r ORDER BY id").fetchall()
+    c.close()
+    assert min(w for _, w in rows) >= 12 - 1e-9 and max(w for _, w in rows) <= 25 + 1e-9
+    for rid, w in rows:
+        assert w == pytest.approx(R[("rake_trim", "weight", rid)], rel=REL)

@@ -99,6 +99,9 @@ raked <- rake(des, list(~region, ~age), list(pop_region, pop_age),
 w <- weights(raked)
 for (k in seq_along(w)) put("rake", "weight", d$id[k], w[k])
 put("rake", "mean", "y", coef(svymean(~y, raked)))
+trimmed <- trimWeights(raked, upper = 25, lower = 12, strict = TRUE)
+wt <- weights(trimmed)
+for (k in seq_along(wt)) put("rake_trim", "weight", d$id[k], wt[k])
 
 write.csv(do.call(rbind, out), file.path(here, "survey_reference.csv"), row.names = FALSE,
           quote = TRUE)
