@@ -313,6 +313,8 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     con.execute("DROP TABLE IF EXISTS raw")
     if missing:
         raise IngestError("; ".join(missing))
+    if study.design is not None and not study.design.nest and study.design.clusters:
+        _check_nesting(con, study)
     if study.rake is not None:
         _apply_rake(con, study)
     # Rewrite rejects in a fixed order so that two loads give the same table.
@@ -321,6 +323,22 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     con.execute("DROP TABLE rejects")
     con.execute("ALTER TABLE _r RENAME TO rejects")
     return tuple(s for _, s in sorted(summaries)), read_rejects(con), tuple(extra)
+
+
+def _check_nesting(con: duckdb.DuckDBPyConnection, study: Study) -> None:
+    """With nest: false a PSU id names one PSU, so it must not appear in two strata (R's
+    svydesign refuses such data for the same reason)."""
+    d = study.design
+    assert d is not None
+    if d.strata is None:
+        return
+    psu, st = quote_ident(d.clusters[0]), quote_ident(d.strata)
+    row = con.execute(f"SELECT {psu}, count(DISTINCT {st}) FROM {quote_ident(study.survey.id)} "
+                      "GROUP BY 1 HAVING count(DISTINCT " + st + ") > 1 ORDER BY 1 LIMIT 1"
+                      ).fetchone()
+    if row:
+        raise IngestError(f"design: PSU {row[0]!r} appears in {row[1]} strata, but design.nest "
+                          "is false; set nest: true if PSU ids repeat across strata")
 
 
 def _apply_rake(con: duckdb.DuckDBPyConnection, study: Study) -> None:

@@ -170,6 +170,7 @@ class DesignSpec:
     fpc: tuple[str, ...] = ()
     lonely_psu: str = "fail"
     replicate: ReplicateSpec | None = None
+    nest: bool = True  # PSU ids are only unique within strata (R's nest = TRUE)
 
 
 @dataclass(frozen=True)
@@ -868,7 +869,9 @@ def _read_design(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Quest
     if raw is None or not sources:
         return None
     path, survey = "design", sources[0].id
-    ck.unknown_keys(raw, ("weight", "strata", "cluster", "fpc", "lonely_psu", "replicate"), path)
+    ck.unknown_keys(raw, ("weight", "strata", "cluster", "fpc", "lonely_psu", "replicate",
+                          "nest"), path)
+    nest = ck.get(raw, "nest", path, bool, required=False, default=True)
     ids = ("id", "single", "likert", "number", "text")
     weight = (_survey_column(ck, f"{path}.weight", raw["weight"], qmap, survey, ("number",))
               if raw.get("weight") is not None else None)
@@ -899,7 +902,7 @@ def _read_design(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Quest
                "declare one or the other")
     if replicate is not None and weight is None:
         ck.add(f"{path}.weight", "replicate weights need the full-sample weight too")
-    return DesignSpec(weight, strata, clusters, fpc, lonely, replicate)
+    return DesignSpec(weight, strata, clusters, fpc, lonely, replicate, nest)
 
 
 def _read_replicate(ck: _Checker, raw: Any, qmap: dict[str, Question], survey: str
