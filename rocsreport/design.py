@@ -159,7 +159,7 @@ def _second_stage(con, d: Design, st, psu, ssu, w, y, domain, p, nh, r_hat, scal
     t = quote_ident(d.table)
     fpc2 = f"min(CAST({quote_ident(d.fpc[1])} AS DOUBLE))"
     m_rows = con.execute(f"SELECT {st}, {psu}, count(DISTINCT {ssu}), {fpc2} FROM {t} "
-                         "GROUP BY ALL").fetchall()
+                         "GROUP BY ALL ORDER BY ALL").fetchall()
     inner = (f"SELECT {st} AS st, {psu} AS psu, {ssu} AS ssu, {w} AS w, "
              f"CAST(({y}) AS DOUBLE) AS y FROM {t} WHERE ({domain}) AND ({y}) IS NOT NULL")
     rows = con.execute(
@@ -284,7 +284,7 @@ def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str,
     if ssu is not None:
         fpc2 = f"min(CAST({quote_ident(d.fpc[1])} AS DOUBLE))"
         m_rows = con.execute(f"SELECT {st}, {psu}, count(DISTINCT {ssu}), {fpc2} FROM {t} "
-                             "GROUP BY ALL").fetchall()
+                             "GROUP BY ALL ORDER BY ALL").fetchall()
         sums = {(r[0], r[1]): r[2:] for r in con.execute(
             f"SELECT st, psu, sum(z), sum(z * z) FROM (SELECT {st} AS st, {psu} AS psu, {ssu}, "
             f"sum({z}) AS z FROM {t} GROUP BY ALL) GROUP BY st, psu", zp).fetchall()}
@@ -420,9 +420,10 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
     unit = psu or "CAST(rowid AS VARCHAR)"
     fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
     nh = {r[0]: (r[1], r[2]) for r in con.execute(
-        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()}
+        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st ORDER BY st"
+    ).fetchall()}
     cell_rows = con.execute(f"SELECT {r_sql}, {c_sql}, sum({w}), count(*) FROM {t} WHERE {ok} "
-                            "GROUP BY ALL").fetchall()
+                            "GROUP BY ALL ORDER BY ALL").fetchall()
     total = np.zeros(kk)
     n = 0
     for a, b, sw, cnt in cell_rows:
@@ -464,7 +465,7 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
         keyed: dict = {}
         for s, u, a, b, sw in con.execute(
                 f"SELECT {st}, {psu}, {r_sql}, {c_sql}, sum({w}) FROM {t} WHERE {ok} "
-                "GROUP BY ALL").fetchall():
+                "GROUP BY ALL ORDER BY ALL").fetchall():
             keyed.setdefault((s, u), np.zeros(kk))[k_of[(a, b)]] += sw
         groups = accumulate(keyed)
     else:
@@ -472,7 +473,7 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
         groups = {}
         for s, a, b, sw, sw2 in con.execute(
                 f"SELECT {st}, {r_sql}, {c_sql}, sum({w}), sum({w} * {w}) FROM {t} WHERE {ok} "
-                "GROUP BY ALL").fetchall():
+                "GROUP BY ALL ORDER BY ALL").fetchall():
             e = -p.copy()
             e[k_of[(a, b)]] += 1
             s1, s2 = groups.get(s, (np.zeros(kk), np.zeros((kk, kk))))
@@ -483,11 +484,11 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
         keyed = {}
         for s, u, ss, a, b, sw in con.execute(
                 f"SELECT {st}, {psu}, {ssu}, {r_sql}, {c_sql}, sum({w}) FROM {t} WHERE {ok} "
-                "GROUP BY ALL").fetchall():
+                "GROUP BY ALL ORDER BY ALL").fetchall():
             keyed.setdefault(((s, u), ss), np.zeros(kk))[k_of[(a, b)]] += sw
         groups2 = accumulate(keyed)
         for s, u, m, fpc in con.execute(f"SELECT {st}, {psu}, count(DISTINCT {ssu}), {fpc2} "
-                                        f"FROM {t} GROUP BY ALL").fetchall():
+                                        f"FROM {t} GROUP BY ALL ORDER BY ALL").fetchall():
             n_h, big_n = nh[s]
             if big_n is None or m < 2 or (s, u) not in groups2:
                 continue

@@ -19,6 +19,7 @@ import duckdb
 
 from . import __version__
 from .errors import IngestError
+from .readers import ReadInfo, read_into
 from .spec import Question, Source, Study
 
 # Bump when the database layout changes, so an old database is reloaded rather than misread.
@@ -190,24 +191,20 @@ def _enforce_reject_limit(study: Study, summaries: tuple[SourceLoad, ...],
                 f"{first.message()}. Run `rocsreport validate` to list them all")
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> list[str]:
-    if not source.file.is_file():
-        raise IngestError(f"{source.relpath}: file not found (sources.{source.id}.file)")
-    reader = ("read_csv(?, all_varchar = true, header = true)" if source.format == "csv"
-              else "(SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?))")
-    try:
-        # A plain table keeps insertion order, so rowid is the data row number.
-        con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {reader}", [str(source.file)])
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise IngestError(f"{source.relpath}: could not read the file: {first}") from None
-    return [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
+def _read_raw(con: duckdb.DuckDBPyConnection, study: Study, source: Source, table: str
+              ) -> tuple[list[str], ReadInfo]:
+    info = read_into(con, source.file, source.relpath, source.format, table, source.sheet,
+                     int(study.max_file_mb * 1e6))
+    cols = [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
+    return cols, info
 
 
 def _check_sql(q: Question, col: str, source: Source, study: Study
                ) -> list[tuple[str, list[object]]]:
     """SELECT statements yielding (rowid, value, reason) for every bad value of one column."""
     v = f"trim({col})"
+    if q.type == "number" and source.decimal == ",":
+        v = f"replace(trim({col}), ',', '.')"
     out: list[tuple[str, list[object]]] = []
 
     def sel(cond: str, cond_params: list[object], reason: str | None = None,
@@ -254,8 +251,9 @@ def _num(x: float | None) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _typed(q: Question, col: str) -> str:
-    v = f"trim({col})"
+def _typed(q: Question, col: str, decimal: str = ".") -> str:
+    v = f"trim({col})" if decimal == "." or q.type != "number" else \
+        f"replace(trim({col}), ',', '.')"
     if q.type == "likert":
         return f"CAST({v} AS INTEGER) AS {col}"
     if q.type == "number":
@@ -276,6 +274,7 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     con.execute("CREATE TABLE _load_summary (ordinal INTEGER, source VARCHAR, file VARCHAR, "
                 "rows BIGINT, loaded BIGINT, rejected BIGINT)")
     summaries: list[tuple[int, SourceLoad]] = []
+    infos: dict[str, ReadInfo] = {}
     extra: list[tuple[str, str]] = []
     missing: list[str] = []
     # A source that others reference (organisations) is loaded before them.
@@ -283,7 +282,9 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     order = sorted(enumerate(study.sources), key=lambda t: (t[1].id not in referenced, t[0]))
     for ordinal, source in order:
         con.execute("DROP TABLE IF EXISTS raw")
-        columns = _read_raw(con, source, "raw")
+        columns, info = _read_raw(con, study, source, "raw")
+        first = info.first_line
+        infos[source.id] = info
         questions = study.questions_of(source.id)
         absent = [q.id for q in questions if q.id not in columns]
         missing += [f"{source.relpath}: missing column {c!r} (declared in study.yaml questions "
@@ -292,18 +293,18 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
         extra += [(source.relpath, c) for c in columns if c not in declared]
         if absent:
             continue
-        _collect_rejects(con, study, source, questions)
+        _collect_rejects(con, study, source, questions, first)
         rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
         params: list[object] = []
         selects = []
         for q in questions:
-            sql = _typed(q, quote_ident(q.id))
+            sql = _typed(q, quote_ident(q.id), source.decimal)
             if q.type == "multi":
                 params.append(q.separator)
             selects.append(sql)
         con.execute(
-            f"CREATE TABLE {quote_ident(source.id)} AS SELECT rowid + 2 AS _line, "
-            f"{', '.join(selects)} FROM raw WHERE rowid + 2 NOT IN "
+            f"CREATE TABLE {quote_ident(source.id)} AS SELECT rowid + {first} AS _line, "
+            f"{', '.join(selects)} FROM raw WHERE rowid + {first} NOT IN "
             "(SELECT line FROM rejects WHERE source = ?) ORDER BY rowid", [*params, source.id])
         loaded = con.execute(f"SELECT count(*) FROM {quote_ident(source.id)}").fetchone()[0]
         summaries.append((ordinal, SourceLoad(source.id, source.relpath, rows, loaded,
@@ -397,8 +398,8 @@ def trim_weights(con: duckdb.DuckDBPyConnection, table: str, col: str, lower: fl
 
 
 def _collect_rejects(con: duckdb.DuckDBPyConnection, study: Study, source: Source,
-                     questions: tuple[Question, ...]) -> None:
-    head = "INSERT INTO rejects SELECT ?, ?, rowid + 2, ?, v, reason FROM ("
+                     questions: tuple[Question, ...], first: int = 2) -> None:
+    head = f"INSERT INTO rejects SELECT ?, ?, rowid + {first}, ?, v, reason FROM ("
     for q in questions:
         for sql, params in _check_sql(q, quote_ident(q.id), source, study):
             con.execute(f"{head}{sql}) AS t(rowid, v, reason)",
@@ -415,12 +416,12 @@ def _collect_rejects(con: duckdb.DuckDBPyConnection, study: Study, source: Sourc
         WITH r AS (SELECT rowid, {idc} AS id, {row_hash} AS h FROM raw
                    WHERE {" AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in key)}),
              g AS (SELECT id, count(*) AS n, count(DISTINCT h) AS variants, min(rowid) AS first,
-                          list(rowid + 2 ORDER BY rowid) AS lines
+                          list(rowid + {first} ORDER BY rowid) AS lines
                    FROM r GROUP BY id HAVING count(*) > 1)
-        SELECT ?, ?, r.rowid + 2, ?, r.id,
+        SELECT ?, ?, r.rowid + {first}, ?, r.id,
                CASE WHEN g.variants = 1
                     THEN 'is a duplicate {what}; an identical row is loaded from line '
-                         || (g.first + 2)
+                         || (g.first + {first})
                     ELSE 'is a duplicate {what} with different answers on lines '
                          || array_to_string(g.lines, ', ') || '; all are rejected' END
         FROM r JOIN g USING (id)

@@ -418,7 +418,8 @@ def _crosstab(con: duckdb.DuckDBPyConnection, study: Study, ct: Crosstab) -> Cro
     w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
     counts = {(r, c): (n, sw) for r, c, n, sw in con.execute(
         f"SELECT {r_sql}, {c_sql}, count(*), sum({w}) FROM {quote_ident(study.survey.id)} "
-        f"WHERE ({r_sql}) IS NOT NULL AND ({c_sql}) IS NOT NULL GROUP BY ALL").fetchall()}
+        f"WHERE ({r_sql}) IS NOT NULL AND ({c_sql}) IS NOT NULL GROUP BY ALL ORDER BY ALL"
+    ).fetchall()}
     groups = [g.label for g in b.groups]
     bases = {g: sum(n for (_, c), (n, _) in counts.items() if c == g) for g in groups}
     columns = []

@@ -21,7 +21,8 @@ import yaml
 from .errors import SpecError
 
 QUESTION_TYPES = ("single", "multi", "likert", "number", "text", "id")
-SOURCE_FORMATS = {".csv": "csv", ".parquet": "parquet"}
+SOURCE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet",
+                  ".xlsx": "xlsx", ".sav": "sav"}
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RESERVED_TABLES = ("rejects",)
 RAKED_WEIGHT = "_raked_weight"
@@ -85,6 +86,8 @@ class Source:
     format: str
     weight: str | None = None
     key: tuple[str, ...] = ()  # the columns that identify a row; () means (id_column,)
+    sheet: str | None = None  # Excel: the sheet by name (default: the first)
+    decimal: str = "."  # "," for decimal commas in number columns
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -214,6 +217,7 @@ class Study:
     breakdowns: tuple[Breakdown, ...]
     disclosure: Disclosure = field(default_factory=Disclosure)
     max_reject_rate: float = 0.05
+    max_file_mb: float = 2048.0
     confidence: float = 0.95
     interviews: Interviews | None = None
     pages: tuple[Page, ...] = ()
@@ -422,7 +426,10 @@ def load_study(root: Path) -> Study:
     disclosure = _read_disclosure(ck, ck.get(raw, "disclosure", "", dict, required=False,
                                              default={}))
     load_raw = ck.get(raw, "load", "", dict, required=False, default={})
-    ck.unknown_keys(load_raw, ("max_reject_rate",), "load")
+    ck.unknown_keys(load_raw, ("max_reject_rate", "max_file_mb"), "load")
+    max_mb = ck.get(load_raw, "max_file_mb", "load", (int, float), required=False, default=2048)
+    if max_mb <= 0:
+        ck.add("load.max_file_mb", f"expected a positive size in MB, got {max_mb!r}")
     max_reject = ck.get(load_raw, "max_reject_rate", "load", (int, float), required=False,
                         default=0.05)
     if not 0 <= max_reject <= 1:
@@ -445,6 +452,7 @@ def load_study(root: Path) -> Study:
     return Study(root=root, title=title, synthetic=synthetic, unit=unit, sources=sources,
                  questions=questions, indicators=indicators, breakdowns=breakdowns,
                  disclosure=disclosure, max_reject_rate=float(max_reject),
+                 max_file_mb=float(max_mb),
                  confidence=float(confidence), interviews=interviews, pages=pages,
                  benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs, **meta)
 
@@ -460,7 +468,11 @@ def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source
         if not isinstance(body, dict):
             ck.add(path, f"expected a mapping with file and id, got {_describe(body)}")
             continue
-        ck.unknown_keys(body, ("file", "id", "weight"), path)
+        ck.unknown_keys(body, ("file", "id", "weight", "sheet", "decimal"), path)
+        sheet = ck.get(body, "sheet", path, str, required=False)
+        decimal = ck.get(body, "decimal", path, str, required=False, default=".")
+        if decimal not in (".", ","):
+            ck.add(f"{path}.decimal", f"expected '.' or ',', got {decimal!r}")
         rel = ck.get(body, "file", path, str)
         id_raw = ck.get(body, "id", path, (str, list),
                         expected="the id column, or a list of columns that identify a row")
@@ -477,7 +489,7 @@ def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source
             continue
         if not file.is_file():
             ck.add(f"{path}.file", f"file not found: {rel}")
-        out.append(Source(str(sid), file, rel, id_col, fmt, weight, key))
+        out.append(Source(str(sid), file, rel, id_col, fmt, weight, key, sheet, decimal))
     return tuple(out)
 
 

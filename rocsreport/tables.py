@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 
 from .errors import RocsError
@@ -46,6 +47,10 @@ def csv_cell(value: object) -> object:
         return "'" + value
     if value is None:
         return ""
+    if isinstance(value, float) and math.isfinite(value):
+        # Twelve significant digits: full precision for any use, and the same text whatever
+        # order a parallel sum added its terms in.
+        return float(f"{value:.12g}")
     return value
 
 

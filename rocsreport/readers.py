@@ -1,0 +1,236 @@
+"""Input files -> a text table in DuckDB, whatever shape they arrive in.
+
+CSV in UTF-8 (with or without a BOM), UTF-16 or cp1252, with comma, semicolon or tab delimiters,
+CRLF line ends and quoted newlines; Parquet; Excel (.xlsx, read by python-calamine); SPSS (.sav,
+read by pyreadstat); and the Qualtrics export layout (three header rows). Every value arrives as
+text: types come from the codebook afterwards, never from sniffing.
+
+Excel and SPSS files are parsed in a separate process with memory and time limits, so a
+malformed or malicious file gives an error rather than a crash or a hang.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .errors import IngestError
+
+FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet",
+           ".xlsx": "xlsx", ".sav": "sav"}
+PARSE_SECONDS = 120
+PARSE_MEMORY = 4 << 30  # bytes of address space for the parser process
+
+
+@dataclass(frozen=True)
+class ReadInfo:
+    encoding: str = "utf-8"
+    layout: str = "plain"  # plain, qualtrics
+    sheet: str | None = None
+    header_row: int = 1  # the file line (or sheet row) just above the first data row
+
+    @property
+    def first_line(self) -> int:
+        return self.header_row + 1
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (BOM or not), UTF-16 (by its BOM), else cp1252 when the bytes are not UTF-8."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as f:
+        try:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _transcode(path: Path, encoding: str, out: Path) -> None:
+    """Rewrite as UTF-8 in chunks (no per-row work); cp1252 bytes it cannot map are an error."""
+    with path.open("r", encoding=encoding, newline="") as src, \
+            out.open("w", encoding="utf-8", newline="") as dst:
+        for chunk in iter(lambda: src.read(1 << 20), ""):
+            dst.write(chunk)
+
+
+def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str, table: str,
+              sheet: str | None = None, max_bytes: int | None = None) -> ReadInfo:
+    """Create TEMP TABLE ``table`` of text columns from ``path``; rowid is the data row order."""
+    if not path.is_file():
+        raise IngestError(f"{relpath}: file not found")
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise IngestError(f"{relpath}: {size / 1e6:,.1f} MB is above the limit of "
+                          f"{max_bytes / 1e6:,.0f} MB (load.max_file_mb)")
+    if fmt == "parquet":
+        _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT COLUMNS(*)::VARCHAR FROM "
+             "read_parquet(?)", [str(path)])
+        return ReadInfo(encoding="binary")
+    if fmt in ("xlsx", "sav"):
+        return _read_limited(con, path, relpath, fmt, table, sheet)
+    encoding = detect_encoding(path)
+    with tempfile.TemporaryDirectory(prefix="rocsreport-") as tmp:
+        src = path
+        if encoding not in ("utf-8", "utf-8-sig"):
+            src = Path(tmp) / "utf8.csv"
+            try:
+                _transcode(path, encoding, src)
+            except UnicodeDecodeError as exc:
+                raise IngestError(f"{relpath}: not readable as {encoding} (byte {exc.start} of "
+                                  "a chunk); save the file as UTF-8") from None
+        layout, skip = _layout(src)
+        # Qualtrics puts the question text and an ImportId under the variable names.
+        _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
+             "all_varchar = true, header = true) " + ("OFFSET ?" if skip else ""),
+             [str(src), *([skip] if skip else [])])
+    return ReadInfo(encoding=encoding, layout=layout, header_row=1 + skip)
+
+
+def _layout(path: Path) -> tuple[str, int]:
+    """Recognise the Qualtrics export: its third row holds {"ImportId": ...} cells."""
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        import csv
+
+        reader = csv.reader(f)
+        head = [row for _, row in zip(range(3), reader, strict=False)]
+    if len(head) == 3 and any(c.startswith('{"ImportId"') for c in head[2]):
+        return "qualtrics", 2
+    return "plain", 0
+
+
+def _sql(con: duckdb.DuckDBPyConnection, relpath: str, sql: str, params: list) -> None:
+    try:
+        con.execute(sql, params)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise IngestError(f"{relpath}: could not read the file: {first}") from None
+
+
+def _read_limited(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str,
+                  table: str, sheet: str | None) -> ReadInfo:
+    """Parse in a child process under memory and time limits; it writes Parquet of text."""
+    import multiprocessing as mp
+
+    with tempfile.TemporaryDirectory(prefix="rocsreport-") as tmp:
+        out = Path(tmp) / "table.parquet"
+        ctx = mp.get_context("spawn")
+        queue = ctx.Queue()
+        proc = ctx.Process(target=_parse_child, args=(str(path), fmt, sheet, str(out), queue))
+        proc.start()
+        proc.join(PARSE_SECONDS)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+            raise IngestError(f"{relpath}: parsing took longer than {PARSE_SECONDS} s; the file "
+                              "may be malformed")
+        result = queue.get() if not queue.empty() else {"error": "the parser stopped "
+                                                        f"(exit code {proc.exitcode}); the file "
+                                                        "may be malformed or too large"}
+        if "error" in result:
+            raise IngestError(f"{relpath}: {result['error']}")
+        _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)",
+             [str(out)])
+    return ReadInfo(encoding="binary", sheet=result.get("sheet"),
+                    header_row=result.get("header_row", 1))
+
+
+def _parse_child(path: str, fmt: str, sheet: str | None, out: str, queue) -> None:
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (PARSE_MEMORY, PARSE_MEMORY))
+    except (ValueError, OSError):
+        pass
+    try:
+        if fmt == "sav":
+            frame, info = _sav_frame(path)
+        else:
+            frame, info = _xlsx_frame(path, sheet)
+        frame.to_parquet(out, index=False)
+        queue.put(info)
+    except MemoryError:
+        queue.put({"error": "the parser ran out of memory; the file may be malformed"})
+    except Exception as exc:
+        queue.put({"error": f"could not read the file: {type(exc).__name__}: {exc}"[:300]})
+
+
+def _xlsx_frame(path: str, sheet: str | None):
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(path)
+    names = wb.sheet_names
+    if sheet is None:
+        sheet = names[0]
+    elif sheet not in names:
+        raise ValueError(f"no sheet {sheet!r} (the workbook has: {', '.join(names)})")
+    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    # The header is the first row whose cells are mostly non-empty text (titles above it,
+    # such as a report heading, are skipped).
+    header = next((k for k, r in enumerate(rows[:50])
+                   if sum(isinstance(c, str) and c.strip() != "" for c in r)
+                   >= max(2, len(r) // 2)), 0)
+    cols = [str(c).strip() for c in rows[header]]
+    body = [[_text(c) for c in r] for r in rows[header + 1:]]
+    body = [r for r in body if any(c is not None for c in r)]
+    frame = pd.DataFrame(body, columns=cols, dtype="object").astype("string")
+    return frame, {"sheet": sheet, "header_row": header + 1}
+
+
+def _text(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sav_frame(path: str):
+    import pyreadstat
+
+    frame, _ = pyreadstat.read_sav(path, user_missing=True, apply_value_formats=False)
+    for col in frame.columns:
+        frame[col] = frame[col].map(_text).astype("string")
+    return frame, {}
+
+
+def sav_metadata(path: Path) -> dict:
+    """Variable labels, value labels and user-missing values of an SPSS file (for init)."""
+    import pyreadstat
+
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
+    missing = {}
+    for col, values in (meta.missing_user_values or {}).items():
+        missing[col] = [_text(v) for v in values]
+    for col, ranges in (meta.missing_ranges or {}).items():
+        for r in ranges:
+            if r["lo"] == r["hi"]:
+                missing.setdefault(col, []).append(_text(r["lo"]))
+    return {
+        "columns": list(meta.column_names),
+        "labels": dict(zip(meta.column_names, meta.column_labels, strict=True)),
+        "value_labels": {col: {_text(k): str(v) for k, v in meta.variable_value_labels.get(
+            col, {}).items()} for col in meta.column_names},
+        "missing": missing,
+        "types": dict(meta.readstat_variable_types),
+    }
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
+__all__ = ["FORMATS", "ReadInfo", "detect_encoding", "read_into", "sav_metadata"]
