@@ -22,6 +22,9 @@ from .errors import IngestError
 from .readers import ReadInfo, read_into
 from .spec import Question, Source, Study
 
+# Extensions are never fetched or loaded behind the user's back.
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
 # Bump when the database layout changes, so an old database is reloaded rather than misread.
 SCHEMA_VERSION = "1"
 
@@ -125,7 +128,7 @@ def load(study: Study, db: Path | None = None, *, force: bool = False) -> LoadRe
     tmp = db.with_name(db.name + ".tmp")
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
         stale.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config=NO_EXTENSIONS)
     try:
         summaries, rejects, extra = _load_into(con, study)
         con.execute("CREATE TABLE _meta (key VARCHAR, value VARCHAR)")
@@ -149,7 +152,7 @@ def load(study: Study, db: Path | None = None, *, force: bool = False) -> LoadRe
 def check(study: Study) -> tuple[tuple[SourceLoad, ...], tuple[Reject, ...],
                                  tuple[tuple[str, str], ...]]:
     """Run the whole load in memory and return what it would load and reject (for validate)."""
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=NO_EXTENSIONS)
     try:
         return _load_into(con, study)
     finally:
@@ -158,7 +161,7 @@ def check(study: Study) -> tuple[tuple[SourceLoad, ...], tuple[Reject, ...],
 
 def open_db(db: Path) -> duckdb.DuckDBPyConnection:
     """Open a loaded database read-only, with file and network access switched off."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True, config=NO_EXTENSIONS)
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con

@@ -73,8 +73,8 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
         raise IngestError(f"{relpath}: file not found")
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
-        raise IngestError(f"{relpath}: {size / 1e6:,.1f} MB is above the limit of "
-                          f"{max_bytes / 1e6:,.0f} MB (load.max_file_mb)")
+        raise IngestError(f"{relpath}: {size:,} bytes is above the limit of {max_bytes:,} "
+                          "bytes (load.max_file_mb)")
     if fmt == "parquet":
         _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT COLUMNS(*)::VARCHAR FROM "
              "read_parquet(?)", [str(path)])
@@ -92,11 +92,23 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
                 raise IngestError(f"{relpath}: not readable as {encoding} (byte {exc.start} of "
                                   "a chunk); save the file as UTF-8") from None
         layout, skip = _layout(src)
-        # Qualtrics puts the question text and an ImportId under the variable names.
+        delim = _delimiter(src)
+        # Qualtrics puts the question text and an ImportId under the variable names. The
+        # dialect is fixed (not sniffed), so a ragged row is an error, not a new guess.
         _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
-             "all_varchar = true, header = true) " + ("OFFSET ?" if skip else ""),
-             [str(src), *([skip] if skip else [])])
+             "all_varchar = true, header = true, delim = ?, quote = '\"', escape = '\"', "
+             "strict_mode = true, null_padding = false) " + ("OFFSET ?" if skip else ""),
+             [str(src), delim, *([skip] if skip else [])])
     return ReadInfo(encoding=encoding, layout=layout, header_row=1 + skip)
+
+
+def _delimiter(path: Path) -> str:
+    """Comma, semicolon or tab: whichever the header line holds most of."""
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        first = f.readline()
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
 
 
 def _layout(path: Path) -> tuple[str, int]:
