@@ -225,3 +225,23 @@ def compare_cmd(baselines: Path, responses: Path, study_dir: Path, sector: str |
             where = (f"{r['baseline']} median {r['median']:.1f}, quartiles {r['q1']:.1f} to "
                      f"{r['q3']:.1f}: {r['band']}" if r["band"] else "no baseline")
             click.echo(f"{r['wave']}  {r['label']}: {score}; {where}")
+
+
+@main.command()
+@STUDY
+@click.option("--from", "source", type=click.Path(path_type=Path, dir_okay=False),
+              required=True, help="An SPSS .sav file to draft the study from.")
+def init(study_dir: Path, source: Path) -> None:
+    """Draft a complete study.yaml from an SPSS file, to edit rather than type.
+
+    Value labels become codes, user-missing values become missing codes and variable labels
+    become question wording.
+
+    \b
+    Example:
+        rocsreport init surveys/my-study --from export.sav
+    """
+    from .draft import draft_from_sav
+
+    target = draft_from_sav(study_dir, source)
+    click.echo(f"wrote {target}; check it, then: rocsreport validate {study_dir}")

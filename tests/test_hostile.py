@@ -310,3 +310,43 @@ def test_fuzz_the_csv_reader(tmp_path_factory, data):
         assert exc.message.startswith("f.csv: ")
     finally:
         con.close()
+
+
+def test_init_from_an_spss_file_drafts_a_study_that_validates_and_builds(tmp_path):
+    import pandas as pd
+    import pyreadstat
+    from click.testing import CliRunner
+
+    from rocsreport.cli import main
+
+    n = 60
+    df = pd.DataFrame({
+        "respid": [f"R{k:03d}" for k in range(n)],
+        "q1": [float([1, 2, 9][k % 3]) for k in range(n)],
+        "q2": [float(k % 5 + 1) for k in range(n)],
+        "age": [float(20 + k) for k in range(n)],
+    })
+    sav = tmp_path / "export.sav"
+    pyreadstat.write_sav(
+        df, str(sav), column_labels=["Respondent", "Do you measure the ROI of service?",
+                                     "Service is linked to our vision", "Age"],
+        variable_value_labels={"q1": {1.0: "Yes", 2.0: "No", 9.0: "Refused"},
+                               "q2": {1.0: "Strongly disagree", 2.0: "Disagree",
+                                      3.0: "Neither", 4.0: "Agree", 5.0: "Strongly agree"}},
+        missing_ranges={"q1": [9.0]})
+    study = tmp_path / "drafted"
+    out = CliRunner().invoke(main, ["init", str(study), "--from", str(sav)])
+    assert out.exit_code == 0, out.output
+    spec = load_study(study)
+    q1 = spec.question("q1")
+    assert q1.wording == "Do you measure the ROI of service?"
+    assert [(c.value, c.label) for c in q1.valid_codes] == [("1", "Yes"), ("2", "No")]
+    assert q1.missing_codes == ("9",)
+    assert spec.question("age").type == "number" and spec.survey.id_column == "respid"
+    assert CliRunner().invoke(main, ["validate", str(study)]).exit_code == 0
+    result = build(study, tmp_path / "site", None, make_pdf=False)
+    assert (result.out / "index.html").is_file()
+    res = result.report.indicator("q1_v1").overall
+    assert (res.n, res.estimate) == (40, pytest.approx(0.5))  # 20 Yes of 40 answering
+    again = CliRunner().invoke(main, ["init", str(study), "--from", str(sav)])
+    assert again.exit_code == 1 and "already exists" in again.output
