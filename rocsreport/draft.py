@@ -29,7 +29,7 @@ def draft_from_sav(study_dir: Path, sav: Path) -> Path:
         raise RocsError(f"{sav}: file not found")
     try:
         meta = sav_metadata(Path(sav))
-    except Exception as exc:  # noqa: BLE001 - pyreadstat's message names the problem
+    except Exception as exc:
         raise RocsError(f"{sav}: could not read it as an SPSS file: {exc}") from None
     (study_dir / "data").mkdir(parents=True, exist_ok=True)
     data = study_dir / "data" / Path(sav).name

@@ -289,13 +289,16 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
         first = info.first_line
         infos[source.id] = info
         questions = study.questions_of(source.id)
-        absent = [q.id for q in questions if q.id not in columns]
+        needed = [(q.id, c) for q in questions
+                  for c in ([col for _, col in q.option_columns] or [q.file_column])]
+        absent = sorted({c for _, c in needed if c not in columns}, key=str)
         missing += [f"{source.relpath}: missing column {c!r} (declared in study.yaml questions "
                     f"for source {source.id!r})" for c in absent]
-        declared = {q.id for q in questions}
+        declared = {c for _, c in needed}
         extra += [(source.relpath, c) for c in columns if c not in declared]
         if absent:
             continue
+        _map_columns(con, questions)
         _collect_rejects(con, study, source, questions, first)
         rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
         params: list[object] = []
@@ -327,6 +330,24 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     con.execute("DROP TABLE rejects")
     con.execute("ALTER TABLE _r RENAME TO rejects")
     return tuple(s for _, s in sorted(summaries)), read_rejects(con), tuple(extra)
+
+
+def _map_columns(con: duckdb.DuckDBPyConnection, questions: tuple[Question, ...]) -> None:
+    """Give each question's column its id: rename columns declared with `column:`, and build a
+    multi question from its one-column-per-option form (a cell that is not blank or 0 means
+    the option was chosen; a respondent with no option chosen has no answer)."""
+    for q in questions:
+        if q.column and q.column != q.id:
+            con.execute(f"ALTER TABLE raw RENAME COLUMN {quote_ident(q.column)} TO "
+                        f"{quote_ident(q.id)}")
+        if q.option_columns:
+            picks = ", ".join(
+                f"CASE WHEN coalesce(trim({quote_ident(col)}), '') NOT IN ('', '0') THEN "
+                f"{sql_list([code])[1:-1]} END" for code, col in q.option_columns)
+            con.execute(f"ALTER TABLE raw ADD COLUMN {quote_ident(q.id)} VARCHAR")
+            con.execute(f"UPDATE raw SET {quote_ident(q.id)} = nullif(array_to_string("
+                        f"list_filter([{picks}], lambda x: x IS NOT NULL), ?), '')",
+                        [q.separator])
 
 
 def _check_nesting(con: duckdb.DuckDBPyConnection, study: Study) -> None:

@@ -91,8 +91,18 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
             except UnicodeDecodeError as exc:
                 raise IngestError(f"{relpath}: not readable as {encoding} (byte {exc.start} of "
                                   "a chunk); save the file as UTF-8") from None
-        layout, skip = _layout(src)
+        layout, skip, names = _layout(src)
         delim = _delimiter(src)
+        if layout == "surveymonkey":
+            _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
+                 "all_varchar = true, header = false, skip = 2, delim = ?, quote = '\"', "
+                 "escape = '\"', strict_mode = true, null_padding = false)", [str(src), delim])
+            cols = [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})"
+                                              ).fetchall()]
+            for old, new in zip(cols, names, strict=False):
+                con.execute(f'ALTER TABLE {table} RENAME COLUMN "{old}" TO '
+                            '"' + new.replace('"', '""') + '"')
+            return ReadInfo(encoding=encoding, layout=layout, header_row=2)
         # Qualtrics puts the question text and an ImportId under the variable names. The
         # dialect is fixed (not sniffed), so a ragged row is an error, not a new guess.
         _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
@@ -111,16 +121,35 @@ def _delimiter(path: Path) -> str:
     return best if counts[best] else ","
 
 
-def _layout(path: Path) -> tuple[str, int]:
-    """Recognise the Qualtrics export: its third row holds {"ImportId": ...} cells."""
-    with path.open("r", encoding="utf-8-sig", newline="") as f:
-        import csv
+SURVEYMONKEY_SUBHEADS = ("Response", "Open-Ended Response")
 
-        reader = csv.reader(f)
+
+def _layout(path: Path) -> tuple[str, int, list[str]]:
+    """Recognise survey-platform exports.
+
+    Qualtrics: the third row holds {"ImportId": ...} cells (two rows to skip). SurveyMonkey:
+    the second row holds "Response" (or the option of a multiple-choice question spread over
+    columns) under each question; the column becomes "question | option", the question text
+    carried across the blank cells after it.
+    """
+    import csv
+
+    delim = _delimiter(path)
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delim)
         head = [row for _, row in zip(range(3), reader, strict=False)]
     if len(head) == 3 and any(c.startswith('{"ImportId"') for c in head[2]):
-        return "qualtrics", 2
-    return "plain", 0
+        return "qualtrics", 2, []
+    if len(head) >= 2 and any(c in SURVEYMONKEY_SUBHEADS for c in head[1]):
+        names, current, seen = [], "", {}
+        for top, sub in zip(head[0], head[1] + [""] * len(head[0]), strict=False):
+            current = top.strip() or current
+            name = current if sub.strip() in ("", *SURVEYMONKEY_SUBHEADS) else \
+                f"{current} | {sub.strip()}"
+            seen[name] = seen.get(name, 0) + 1
+            names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+        return "surveymonkey", 1, names
+    return "plain", 0, []
 
 
 def _sql(con: duckdb.DuckDBPyConnection, relpath: str, sql: str, params: list) -> None:

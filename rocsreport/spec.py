@@ -49,6 +49,12 @@ class Question:
     max: float | None = None
     scale: str | None = None  # "nps" marks a 0-10 recommendation item
     references: str | None = None  # an id column whose values must be ids of that source
+    column: str | None = None  # the file's column name, when it is not the id
+    option_columns: tuple[tuple[str, str], ...] = ()  # multi: (code, column) one per option
+
+    @property
+    def file_column(self) -> str:
+        return self.column or self.id
 
     @property
     def valid_codes(self) -> tuple[Code, ...]:
@@ -498,7 +504,7 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
     out: list[Question] = []
     seen: set[str] = set()
     allowed = ("id", "type", "wording", "short", "source", "codes", "missing", "separator",
-               "min", "max", "scale", "references")
+               "min", "max", "scale", "references", "column", "columns")
     for i, body in enumerate(raw):
         path = f"questions[{i}]"
         if not isinstance(body, dict):
@@ -557,8 +563,19 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
                    f"{', '.join(source_ids)})")
         elif references is not None and qtype != "id":
             ck.add(f"{path}.references", "only an id question can reference another source")
+        column = ck.get(body, "column", path, str, required=False)
+        opt_raw = ck.get(body, "columns", path, dict, required=False, default={})
+        option_columns = tuple((_code_text(k), str(v)) for k, v in opt_raw.items())
+        if option_columns and qtype != "multi":
+            ck.add(f"{path}.columns", "one column per option is for multi questions")
+        for code, _ in option_columns:
+            if code not in values:
+                ck.add(f"{path}.columns.{code}", f"not a code of {qid!r}")
+        if option_columns and column:
+            ck.add(f"{path}.column", "a multi question read from one column per option has "
+                   "no column of its own")
         out.append(Question(qid, qtype, wording, short, srcs, tuple(codes), separator,
-                            lo, hi, scale, references))
+                            lo, hi, scale, references, column, option_columns))
     return tuple(out)
 
 

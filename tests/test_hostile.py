@@ -350,3 +350,50 @@ def test_init_from_an_spss_file_drafts_a_study_that_validates_and_builds(tmp_pat
     assert (res.n, res.estimate) == (40, pytest.approx(0.5))  # 20 Yes of 40 answering
     again = CliRunner().invoke(main, ["init", str(study), "--from", str(sav)])
     assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_multi_choice_one_column_per_option_and_renamed_columns(tmp_path):
+    root = tmp_path / "wide"
+    (root / "data").mkdir(parents=True)
+    lines = ["Respondent ID,Group,Answer,Tools: X,Tools: Y"]
+    lines += [f"r{k},{'AB'[k % 2]},{'Yes' if k % 3 else 'No'},{1 if k % 2 else 0},"
+              f"{'Y' if k % 4 == 0 else ''}" for k in range(40)]
+    (root / "data" / "w.csv").write_text("\n".join(lines) + "\n")
+    (root / "study.yaml").write_text(STUDY.format(name="w.csv", extra="").replace(
+        "  - {id: rid, type: id}", "  - {id: rid, type: id, column: Respondent ID}").replace(
+        "  - {id: grp, type: single,", "  - {id: grp, column: Group, type: single,").replace(
+        "  - {id: ans, type: single,", "  - {id: ans, column: Answer, type: single,").replace(
+        "  - {id: tools, type: multi, wording: Tools, codes: [x, y]}",
+        "  - {id: tools, type: multi, wording: Tools, codes: [x, y],\n"
+        "     columns: {x: 'Tools: X', y: 'Tools: Y'}}"))
+    rows = loaded(root, tmp_path)
+    tools = {r[0]: r[3] for r in rows}
+    # Hand-worked: r0 y only, r1 x, r2 nothing chosen (no answer), r3 x, r4 y.
+    assert tools["r0"] == ["y"] and tools["r1"] == ["x"] and tools["r2"] is None
+    assert tools["r3"] == ["x"] and tools["r4"] == ["y"] and len(rows) == 40
+
+
+def test_surveymonkey_layout_is_recognised_and_mapped(tmp_path):
+    from rocsreport.readers import read_into
+
+    con = duckdb.connect()
+    info = read_into(con, HOSTILE / "surveymonkey.csv", "sm.csv", "csv", "t")
+    assert info.layout == "surveymonkey" and info.first_line == 3
+    cols = [r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE t)").fetchall()]
+    assert cols == ["Respondent ID", "Which group are you in?", "Did it work?",
+                    "Which tools do you use? | Tool X", "Which tools do you use? | Tool Y"]
+    con.close()
+    root = tmp_path / "sm"
+    (root / "data").mkdir(parents=True)
+    shutil.copy(HOSTILE / "surveymonkey.csv", root / "data" / "sm.csv")
+    (root / "study.yaml").write_text(STUDY.format(name="sm.csv", extra="").replace(
+        "  - {id: rid, type: id}", "  - {id: rid, type: id, column: Respondent ID}").replace(
+        "  - {id: grp, type: single,",
+        "  - {id: grp, column: 'Which group are you in?', type: single,").replace(
+        "  - {id: ans, type: single,", "  - {id: ans, column: 'Did it work?', type: single,"
+    ).replace("  - {id: tools, type: multi, wording: Tools, codes: [x, y]}",
+              "  - {id: tools, type: multi, wording: Tools, codes: [x, y],\n"
+              "     columns: {x: 'Which tools do you use? | Tool X',\n"
+              "               y: 'Which tools do you use? | Tool Y'}}"))
+    rows = loaded(root, tmp_path)
+    assert len(rows) == 40 and dict((r[0], r[3]) for r in rows)["r0001"] == ["x"]

@@ -31,6 +31,7 @@ EXPECTED = {
     "billion_laughs.xlsx": "an error or a plain read: entities are not expanded, no hang",
     "not_a_workbook.xlsx": "error naming the file (not a zip workbook)",
     "truncated.sav": "error naming the file",
+    "surveymonkey.csv": "layout surveymonkey detected; columns become \"question | option\"",
 }
 
 
@@ -63,6 +64,7 @@ def main() -> None:
     (HERE / "billion_laughs.xlsx").write_bytes(_billion_laughs())
     (HERE / "not_a_workbook.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     (HERE / "truncated.sav").write_bytes(b"$FL2@(#) IBM SPSS STATISTICS" + b"\x00" * 40)
+    (HERE / "surveymonkey.csv").write_text(surveymonkey(), encoding="utf-8")
     (HERE / "EXPECTED.md").write_text("# Hostile inputs and what each must do\n\n" + "".join(
         f"- `{k}`: {v}\n" for k, v in EXPECTED.items()))
 
@@ -92,3 +94,15 @@ def _billion_laughs() -> bytes:
 
 if __name__ == "__main__":
     main()
+
+
+def surveymonkey() -> str:
+    """A SurveyMonkey-style export: question row, then response/option row."""
+    top = ["Respondent ID", "Which group are you in?", "Did it work?",
+           "Which tools do you use?", ""]
+    sub = ["", "Response", "Response", "Tool X", "Tool Y"]
+    rows = [",".join(top), ",".join(sub)]
+    rows += [f"r{k:04d},{'AB'[k % 2]},{'Yes' if k % 3 else 'No'},{'Tool X' if k % 2 else ''},"
+             f"{'Tool Y' if k % 4 == 0 else ''}" for k in range(40)]
+    return "\n".join(rows) + "\n"
+
