@@ -92,9 +92,6 @@ def _billion_laughs() -> bytes:
     return buf.getvalue()
 
 
-if __name__ == "__main__":
-    main()
-
 
 def surveymonkey() -> str:
     """A SurveyMonkey-style export: question row, then response/option row."""
@@ -106,3 +103,6 @@ def surveymonkey() -> str:
              f"{'Tool Y' if k % 4 == 0 else ''}" for k in range(40)]
     return "\n".join(rows) + "\n"
 
+
+if __name__ == "__main__":
+    main()
