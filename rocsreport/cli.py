@@ -41,7 +41,7 @@ def validate(study_dir: Path) -> None:
     v = run(study_dir)
     for s in v.loads:
         click.echo(f"{s.source} ({s.file}): {s.rows} rows, {s.loaded} valid, {s.rejected} with "
-                   "problems")
+                   "problems" + (f" ({s.detail})" if s.detail else ""))
     for note in v.notes:
         click.echo(f"note: {note}")
     for p in v.problems:

@@ -26,7 +26,7 @@ from .spec import Question, Source, Study
 NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 # Bump when the database layout changes, so an old database is reloaded rather than misread.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 def quote_ident(name: str) -> str:
@@ -46,6 +46,7 @@ class SourceLoad:
     rows: int
     loaded: int
     rejected: int
+    detail: str = ""  # how the file was read, when not plain UTF-8 CSV or Parquet
 
     @property
     def reject_rate(self) -> float:
@@ -75,7 +76,7 @@ class LoadResult:
 
     def summary_lines(self) -> list[str]:
         lines = [f"{s.source} ({s.file}): loaded {s.loaded}, rejected {s.rejected}"
-                 for s in self.sources]
+                 + (f" ({s.detail})" if s.detail else "") for s in self.sources]
         lines += [f"{f}: column {c!r} is not in the codebook and was not loaded"
                   for f, c in self.extra_columns]
         return lines
@@ -170,8 +171,8 @@ def open_db(db: Path) -> duckdb.DuckDBPyConnection:
 def read_summary(db: Path) -> tuple[SourceLoad, ...]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute("SELECT source, file, rows, loaded, rejected FROM _load_summary "
-                           "ORDER BY ordinal").fetchall()
+        rows = con.execute("SELECT source, file, rows, loaded, rejected, detail FROM "
+                           "_load_summary ORDER BY ordinal").fetchall()
     finally:
         con.close()
     return tuple(SourceLoad(*r) for r in rows)
@@ -275,7 +276,7 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     con.execute("CREATE TABLE rejects (source VARCHAR, file VARCHAR, line BIGINT, "
                 "\"column\" VARCHAR, value VARCHAR, reason VARCHAR)")
     con.execute("CREATE TABLE _load_summary (ordinal INTEGER, source VARCHAR, file VARCHAR, "
-                "rows BIGINT, loaded BIGINT, rejected BIGINT)")
+                "rows BIGINT, loaded BIGINT, rejected BIGINT, detail VARCHAR)")
     summaries: list[tuple[int, SourceLoad]] = []
     infos: dict[str, ReadInfo] = {}
     extra: list[tuple[str, str]] = []
@@ -313,10 +314,11 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
             f"{', '.join(selects)} FROM raw WHERE rowid + {first} NOT IN "
             "(SELECT line FROM rejects WHERE source = ?) ORDER BY rowid", [*params, source.id])
         loaded = con.execute(f"SELECT count(*) FROM {quote_ident(source.id)}").fetchone()[0]
+        detail = _detail(info)
         summaries.append((ordinal, SourceLoad(source.id, source.relpath, rows, loaded,
-                                              rows - loaded)))
-        con.execute("INSERT INTO _load_summary VALUES (?, ?, ?, ?, ?, ?)",
-                    [ordinal, source.id, source.relpath, rows, loaded, rows - loaded])
+                                              rows - loaded, detail)))
+        con.execute("INSERT INTO _load_summary VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [ordinal, source.id, source.relpath, rows, loaded, rows - loaded, detail])
     con.execute("DROP TABLE IF EXISTS raw")
     if missing:
         raise IngestError("; ".join(missing))
@@ -330,6 +332,17 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
     con.execute("DROP TABLE rejects")
     con.execute("ALTER TABLE _r RENAME TO rejects")
     return tuple(s for _, s in sorted(summaries)), read_rejects(con), tuple(extra)
+
+
+def _detail(info: ReadInfo) -> str:
+    parts = []
+    if info.layout != "plain":
+        parts.append(f"{info.layout} layout detected")
+    if info.encoding not in ("utf-8", "binary"):
+        parts.append(f"encoding {info.encoding}")
+    if info.sheet:
+        parts.append(f"sheet {info.sheet!r}, header on row {info.header_row}")
+    return "; ".join(parts)
 
 
 def _map_columns(con: duckdb.DuckDBPyConnection, questions: tuple[Question, ...]) -> None:

@@ -397,3 +397,32 @@ def test_surveymonkey_layout_is_recognised_and_mapped(tmp_path):
               "               y: 'Which tools do you use? | Tool Y'}}"))
     rows = loaded(root, tmp_path)
     assert len(rows) == 40 and dict((r[0], r[3]) for r in rows)["r0001"] == ["x"]
+
+
+def test_load_says_which_layout_and_encoding_it_found(tmp_path):
+    root = study_for(tmp_path, "qualtrics.csv")
+    result = ingest.load(load_study(root), tmp_path / "q.duckdb")
+    assert result.summary_lines() == [
+        "s (data/qualtrics.csv): loaded 60, rejected 0 (qualtrics layout detected)"]
+    root = study_for(tmp_path, "cp1252.csv")
+    result = ingest.load(load_study(root), tmp_path / "c.duckdb")
+    assert result.summary_lines()[0].endswith("(encoding cp1252)")
+
+
+def test_markup_in_an_organisation_name_never_becomes_html(tmp_path):
+    from dataclasses import replace
+
+    from rocsreport.orgs import render_org
+    from rocsreport.pipeline import compute
+
+    study = tmp_path / "si"
+    shutil.copytree(EXAMPLE.parent / "service-index", study,
+                    ignore=shutil.ignore_patterns(".rocsreport"))
+    report, _ = compute(study)
+    view = report.benchmark.private_view("ORG001")
+    view = replace(view, names=(("ORG001", XSS, view.names[0][2]),))
+    parsed = Elements()
+    html = render_org(report, view, "ORG001")
+    parsed.feed(html)
+    assert parsed.handlers == [] and parsed.tags.count("img") == 0
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html
