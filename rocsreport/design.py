@@ -67,6 +67,11 @@ def _cols(d: Design) -> tuple[str, str, str | None]:
     return st, psu, ssu
 
 
+def _npsu(psu: str | None) -> str:
+    """SQL for the number of PSUs in a group: each row is one when there are no clusters."""
+    return f"count(DISTINCT {psu})" if psu else "count(*)"
+
+
 def _fraction(n: int, fpc: float | None) -> float:
     """(1 - f) as R computes it: fpc above 1 is a population size, at most 1 a fraction."""
     if fpc is None:
@@ -92,7 +97,7 @@ def estimate(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain: str = "T
     fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
     unit = psu or "CAST(rowid AS VARCHAR)"
     design_rows = con.execute(
-        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()
+        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st").fetchall()
     nh = {r[0]: (r[1], r[2]) for r in design_rows}
     inner = (f"SELECT {st} AS st, {unit} AS psu, {w} AS w, CAST(({y}) AS DOUBLE) AS y "
              f"FROM {t} WHERE ({domain}) AND ({y}) IS NOT NULL")
@@ -261,7 +266,7 @@ def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str,
     unit = psu or "CAST(rowid AS VARCHAR)"
     fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
     nh = {r[0]: (r[1], r[2]) for r in con.execute(
-        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()}
+        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st").fetchall()}
     da = f"(({domain_a}) AND ({y}) IS NOT NULL)"
     db = f"(({domain_b}) AND ({y}) IS NOT NULL)"
     yv = f"CAST(({y}) AS DOUBLE)"
@@ -275,9 +280,12 @@ def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str,
     z = (f"CASE WHEN {da} THEN {w} * ({yv} - ?) / ? ELSE 0 END - "
          f"CASE WHEN {db} THEN {w} * ({yv} - ?) / ? ELSE 0 END")
     zp = [*params_a, ra, aa, *params_b, rb, ab]
+    # Without clusters every row is its own PSU: no need to group rows into PSUs first.
+    level1 = (f"SELECT {st} AS st, {unit} AS psu, sum({z}) AS z FROM {t} GROUP BY ALL" if psu
+              else f"SELECT {st} AS st, {z} AS z FROM {t}")
     rows = con.execute(
-        f"SELECT st, count(*), sum(z), sum(z * z) FROM (SELECT {st} AS st, {unit} AS psu, "
-        f"sum({z}) AS z FROM {t} GROUP BY ALL) GROUP BY st", zp).fetchall()
+        f"SELECT st, count(*), sum(z), sum(z * z) FROM ({level1}) GROUP BY st ORDER BY st",
+        zp).fetchall()
     # Σz and Σz² per stratum play the roles of B and Syy for a total.
     as_total = [(r[0], r[1], 0.0, r[2], 0.0, 0.0, r[3]) for r in rows]
     var = stratum_variance(as_total, nh, d.lonely_psu, 0.0, 1.0, "total")
@@ -316,7 +324,7 @@ def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
     unit = psu or "CAST(rowid AS VARCHAR)"
     fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
     nh = {r[0]: (r[1], r[2]) for r in con.execute(
-        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st").fetchall()}
+        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st").fetchall()}
     bn = [f"b{k}" for k in range(nb)]
     cols, params = [], []
     for k, (_, y, yp, base, bp) in enumerate(variables):
@@ -420,7 +428,7 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
     unit = psu or "CAST(rowid AS VARCHAR)"
     fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
     nh = {r[0]: (r[1], r[2]) for r in con.execute(
-        f"SELECT {st} AS st, count(DISTINCT {unit}), {fpc1} FROM {t} GROUP BY st ORDER BY st"
+        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st ORDER BY st"
     ).fetchall()}
     cell_rows = con.execute(f"SELECT {r_sql}, {c_sql}, sum({w}), count(*) FROM {t} WHERE {ok} "
                             "GROUP BY ALL ORDER BY ALL").fetchall()
