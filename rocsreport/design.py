@@ -425,7 +425,6 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
         raise RocsError(f"a crosstab of {what} needs at least two answers of each")
     k_of = {(a, b): i + nr * j for i, a in enumerate(rows) for j, b in enumerate(cols)}
     kk = nr * nc
-    unit = psu or "CAST(rowid AS VARCHAR)"
     fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
     nh = {r[0]: (r[1], r[2]) for r in con.execute(
         f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st ORDER BY st"
