@@ -426,3 +426,78 @@ def test_markup_in_an_organisation_name_never_becomes_html(tmp_path):
     parsed.feed(html)
     assert parsed.handlers == [] and parsed.tags.count("img") == 0
     assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+FORMS = st.tuples(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
+                  st.sampled_from([",", ";", "\t"]), st.sampled_from(["\n", "\r\n"]))
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["Yes", "No", ""]),
+                          st.sampled_from(["x", "x;y", "y", ""]),
+                          st.decimals(min_value=-99, max_value=99, places=2,
+                                      allow_nan=False, allow_infinity=False)),
+                min_size=1, max_size=30), FORMS)
+def test_the_same_data_loads_the_same_in_any_encoding_and_dialect(tmp_path_factory, rows,
+                                                                   form):
+    # Property: whatever the encoding, delimiter, line ending and decimal mark, the loaded
+    # table is the one the plain file gives.
+    encoding, delim, newline = form
+    base = tmp_path_factory.mktemp("form")
+    tables = []
+    for variant in ("plain", "form"):
+        root = base / variant
+        (root / "data").mkdir(parents=True)
+        d, comma = (",", False) if variant == "plain" else (delim, delim == ";")
+        lines = [d.join(["rid", "grp", "ans", "tools", "score"])]
+        for k, (g, a, t, s) in enumerate(rows):
+            score = str(s).replace(".", ",") if comma else str(s)
+            tools = f'"{t}"' if t else ""
+            lines.append(d.join([f"café{k}", g, a, tools, f'"{score}"' if comma else score]))
+        nl = newline if variant == "form" else "\n"
+        text = nl.join(lines) + nl
+        (root / "data" / "f.csv").write_bytes(
+            text.encode(encoding if variant == "form" else "utf-8"))
+        (root / "study.yaml").write_text(
+            STUDY.format(name="f.csv", extra=', decimal: ","' if comma else "").replace(
+                "  - {id: tools, type: multi, wording: Tools, codes: [x, y]}",
+                "  - {id: tools, type: multi, wording: Tools, codes: [x, y]}\n"
+                "  - {id: score, type: number, wording: Score}"))
+        result = ingest.load(load_study(root), base / f"{variant}.duckdb")
+        con = duckdb.connect(str(result.db), read_only=True)
+        tables.append(con.execute("SELECT rid, grp, ans, tools, score FROM s ORDER BY rid"
+                                  ).fetchall())
+        con.close()
+        assert result.sources[0].rows == len(rows) == result.sources[0].loaded
+    assert tables[0] == tables[1]
+
+
+def test_chart_labels_with_dots_and_brackets_are_plain_values(make_study, tmp_path):
+    rows = rows_for({"A": (20, 20), "B": (15, 16)})
+    root = make_study(rows)
+    text = (root / "study.yaml").read_text().replace(
+        "codes: [A, B, Tiny]", "codes: {A: 'Retail.[x] \"q\"', B: 'a.b[0]', Tiny: Tiny}").replace(
+        "compare: [A, B]", "compare: ['Retail.[x] \"q\"', 'a.b[0]']")
+    (root / "study.yaml").write_text(text)
+    site = build(root, tmp_path / "site", None, make_pdf=False).out
+    page = (site / "indicator-yes_share.html").read_text()
+    assert "a.b[0]" in page and "Retail.[x] &#34;q&#34;" in page
+
+
+def test_a_parser_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
+    openpyxl = pytest.importorskip("openpyxl")
+    import rocsreport.readers as readers
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["rid", "grp"])
+    wb.active.append(["r1", "A"])
+    path = tmp_path / "b.xlsx"
+    wb.save(path)
+    monkeypatch.setattr(readers, "PARSE_SECONDS", 0.01)
+    con = duckdb.connect()
+    with pytest.raises(IngestError) as exc:
+        readers.read_into(con, path, "b.xlsx", "xlsx", "t")
+    assert exc.value.message == ("b.xlsx: parsing took longer than 0.01 s; the file may be "
+                                 "malformed")
+    con.close()
