@@ -67,6 +67,20 @@ def _cols(d: Design) -> tuple[str, str, str | None]:
     return st, psu, ssu
 
 
+def strata_sizes(con: duckdb.DuckDBPyConnection, d: Design
+                 ) -> dict[str, tuple[int, float | None]]:
+    """Per stratum, over the whole sample: the number of PSUs and the first-stage fpc."""
+    st, psu, _ = _cols(d)
+    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
+    return {r[0]: (r[1], r[2]) for r in con.execute(
+        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {quote_ident(d.table)} GROUP BY st "
+        "ORDER BY st").fetchall()}
+
+
+def _weight(d: Design) -> str:
+    return f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+
+
 def _npsu(psu: str | None) -> str:
     """SQL for the number of PSUs in a group: each row is one when there are no clusters."""
     return f"count(DISTINCT {psu})" if psu else "count(*)"
@@ -90,15 +104,11 @@ def estimate(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain: str = "T
         raise ValueError(f"unknown lonely_psu {d.lonely_psu!r} (expected one of: "
                          f"{', '.join(LONELY)})")
     st, psu, ssu = _cols(d)
-    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    w = _weight(d)
     t = quote_ident(d.table)
     p = list(params or [])
-    # The design itself: PSUs per stratum and the first-stage fpc, over the whole sample.
-    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
     unit = psu or "CAST(rowid AS VARCHAR)"
-    design_rows = con.execute(
-        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st").fetchall()
-    nh = {r[0]: (r[1], r[2]) for r in design_rows}
+    nh = strata_sizes(con, d)
     inner = (f"SELECT {st} AS st, {unit} AS psu, {w} AS w, CAST(({y}) AS DOUBLE) AS y "
              f"FROM {t} WHERE ({domain}) AND ({y}) IS NOT NULL")
     level1 = (f"SELECT st, psu, sum(w) AS tw, sum(w * y) AS twy, count(*) AS n FROM ({inner}) "
@@ -195,7 +205,7 @@ def weighted_quantile(con: duckdb.DuckDBPyConnection, d: Design, y: str, probs: 
                       domain: str = "TRUE") -> list[float]:
     """R's svyquantile default rule ("math"): the smallest value whose weighted cumulative
     share reaches p."""
-    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    w = _weight(d)
     rows = con.execute(
         f"WITH v AS (SELECT CAST(({y}) AS DOUBLE) AS y, sum({w}) AS w FROM "
         f"{quote_ident(d.table)} WHERE ({domain}) AND ({y}) IS NOT NULL GROUP BY 1) "
@@ -217,7 +227,7 @@ def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str,
     or when a margin category has no respondents.
     """
     names = list(margins)
-    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    w = _weight(d)
     keys = ", ".join(f"CAST({quote_ident(m)} AS VARCHAR)" for m in names)
     cells = {tuple(r[:-1]): r[-1] for r in con.execute(
         f"SELECT {keys}, sum({w}) FROM {quote_ident(d.table)} GROUP BY ALL ORDER BY ALL"
@@ -261,12 +271,10 @@ def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str,
     the difference (the domains share PSUs, so their covariance counts), as R's svycontrast on
     svyby(..., covmat = TRUE). Degrees of freedom: the whole design's."""
     st, psu, ssu = _cols(d)
-    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    w = _weight(d)
     t = quote_ident(d.table)
     unit = psu or "CAST(rowid AS VARCHAR)"
-    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
-    nh = {r[0]: (r[1], r[2]) for r in con.execute(
-        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st").fetchall()}
+    nh = strata_sizes(con, d)
     da = f"(({domain_a}) AND ({y}) IS NOT NULL)"
     db = f"(({domain_b}) AND ({y}) IS NOT NULL)"
     yv = f"CAST(({y}) AS DOUBLE)"
@@ -319,12 +327,10 @@ def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
     First stage only: a design with a second-stage fpc goes through ``estimate`` instead.
     """
     st, psu, _ = _cols(d)
-    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    w = _weight(d)
     t = quote_ident(d.table)
     unit = psu or "CAST(rowid AS VARCHAR)"
-    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
-    nh = {r[0]: (r[1], r[2]) for r in con.execute(
-        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st").fetchall()}
+    nh = strata_sizes(con, d)
     bn = [f"b{k}" for k in range(nb)]
     cols, params = [], []
     for k, (_, y, yp, base, bp) in enumerate(variables):
@@ -413,7 +419,7 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
     from scipy.stats import f as f_dist
 
     st, psu, ssu = _cols(d)
-    w = f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
+    w = _weight(d)
     t = quote_ident(d.table)
     ok = f"{r_sql} IS NOT NULL AND {c_sql} IS NOT NULL"
     rows = [r[0] for r in con.execute(f"SELECT DISTINCT {r_sql} FROM {t} WHERE {ok} ORDER BY 1"
@@ -425,10 +431,7 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
         raise RocsError(f"a crosstab of {what} needs at least two answers of each")
     k_of = {(a, b): i + nr * j for i, a in enumerate(rows) for j, b in enumerate(cols)}
     kk = nr * nc
-    fpc1 = f"min(CAST({quote_ident(d.fpc[0])} AS DOUBLE))" if d.fpc else "NULL"
-    nh = {r[0]: (r[1], r[2]) for r in con.execute(
-        f"SELECT {st} AS st, {_npsu(psu)}, {fpc1} FROM {t} GROUP BY st ORDER BY st"
-    ).fetchall()}
+    nh = strata_sizes(con, d)
     cell_rows = con.execute(f"SELECT {r_sql}, {c_sql}, sum({w}), count(*) FROM {t} WHERE {ok} "
                             "GROUP BY ALL ORDER BY ALL").fetchall()
     total = np.zeros(kk)
