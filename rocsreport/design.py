@@ -315,6 +315,18 @@ def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str,
     return DesignEstimate(ra - rb, math.sqrt(max(var, 0.0)), psus - len(nh), n, aa + ab)
 
 
+def _variable_columns(variables: list[tuple[str, str, list[object], str, list[object]]]
+                      ) -> tuple[list[str], list[object]]:
+    """For each variable k: d{k}, 1 inside its domain (base holds, y answered), and y{k}, its
+    value (0 outside); with the parameters in the order the SQL text uses them."""
+    cols, params = [], []
+    for k, (_, y, yp, base, bp) in enumerate(variables):
+        cols.append(f"CASE WHEN ({base}) AND ({y}) IS NOT NULL THEN 1 ELSE 0 END AS d{k}, "
+                    f"coalesce(CAST(({y}) AS DOUBLE), 0) AS y{k}")
+        params += [*bp, *yp, *yp]
+    return cols, params
+
+
 def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
           breakdown_params: list[object], nb: int,
           variables: list[tuple[str, str, list[object], str, list[object]]]
@@ -332,11 +344,7 @@ def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
     unit = psu or "CAST(rowid AS VARCHAR)"
     nh = strata_sizes(con, d)
     bn = [f"b{k}" for k in range(nb)]
-    cols, params = [], []
-    for k, (_, y, yp, base, bp) in enumerate(variables):
-        cols.append(f"CASE WHEN ({base}) AND ({y}) IS NOT NULL THEN 1 ELSE 0 END AS d{k}, "
-                    f"coalesce(CAST(({y}) AS DOUBLE), 0) AS y{k}")
-        params += [*bp, *yp, *yp]
+    cols, params = _variable_columns(variables)
     inner = (f"SELECT {breakdown_sql}{st} AS st, {unit} AS psu, {w} AS w, {', '.join(cols)} "
              f"FROM {t}")
     sets = ["(st, psu)" if psu else "(st)"] + [
@@ -571,11 +579,7 @@ def replicate_batch(con: duckdb.DuckDBPyConnection, rep: Replicates, breakdown_s
     one SQL pass: Σ w·d and Σ w·d·y for the full weight and every replicate weight."""
     cols_sql = [f"CAST({quote_ident(c)} AS DOUBLE)" for c in (rep.weight, *rep.columns)]
     bn = [f"b{k}" for k in range(nb)]
-    parts, params = [], []
-    for k, (_, y, yp, base, bp) in enumerate(variables):
-        parts.append(f"CASE WHEN ({base}) AND ({y}) IS NOT NULL THEN 1 ELSE 0 END AS d{k}, "
-                     f"coalesce(CAST(({y}) AS DOUBLE), 0) AS y{k}")
-        params += [*bp, *yp, *yp]
+    parts, params = _variable_columns(variables)
     ws = ", ".join(f"{c} AS w{j}" for j, c in enumerate(cols_sql))
     inner = f"SELECT {breakdown_sql}{ws}, {', '.join(parts)} FROM {quote_ident(rep.table)}"
     aggs = []
