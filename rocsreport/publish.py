@@ -106,6 +106,9 @@ def render_pdf(html: str, base: Path) -> bytes:
         def fetch(self, url: str, headers: dict | None = None):
             raise FatalURLFetchingError(f"the PDF may not load external resources: {url[:80]}")
 
+    # The font subsetter stamps each embedded font with the time unless SOURCE_DATE_EPOCH is
+    # set (fontTools reads it): without a given time, use the epoch, so builds are identical.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     css = CSS(string=(DEFAULTS / "assets" / "print.css").read_text(encoding="utf-8"),
               url_fetcher=NoFetch())
     try:
