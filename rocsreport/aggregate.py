@@ -189,6 +189,33 @@ def theme_counts(con: duckdb.DuckDBPyConnection, study: Study
     return bases, counts
 
 
+def attribution_counts(con: duckdb.DuckDBPyConnection, study: Study
+                       ) -> dict[tuple[str, ...], int]:
+    """Interviewees per attribution cell and per each of its coarser levels (ROLLUP: the full
+    attribution, then dropping the last label, and so on to nobody)."""
+    iv = study.interviews
+    if iv is None:
+        return {}
+    bds = [study.breakdown(b) for b in iv.attribution]
+    g = _Grouped(study, iv.source, bds)
+    bcols, bparams = g.breakdown_columns()
+    names = [f"b{k}" for k in range(len(bds))]
+    if not names:
+        n = con.execute(f"SELECT count(*) FROM {quote_ident(iv.source)}").fetchone()[0]
+        return {(): n}
+    rows = con.execute(
+        f"SELECT {', '.join(f'GROUPING({b})' for b in names)}, {', '.join(names)}, count(*) "
+        f"FROM (SELECT {bcols}1 AS one FROM {quote_ident(iv.source)}) "
+        f"GROUP BY ROLLUP ({', '.join(names)}) ORDER BY ALL", bparams).fetchall()
+    out: dict[tuple[str, ...], int] = {}
+    k = len(names)
+    for r in rows:
+        flags, vals = r[:k], r[k:2 * k]
+        depth = sum(1 for f in flags if f == 0)
+        out[tuple(vals[:depth])] = r[-1]
+    return out
+
+
 def quotes(con: duckdb.DuckDBPyConnection, study: Study) -> list[tuple[str, tuple[str, ...]]]:
     """Quotes with their attribution (breakdown group labels only, never the organisation)."""
     iv = study.interviews

@@ -14,7 +14,6 @@ removed unless the study publishes them) reaches the public site, and only ``pri
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -23,6 +22,7 @@ from statistics import NormalDist
 import duckdb
 from scipy.stats import t as t_dist
 
+from .aggregate import NOT_STATED
 from .ingest import quote_ident
 from .spec import Benchmark, Study
 from .stats import disclosure
@@ -210,11 +210,26 @@ class BenchmarkResult:
 
 
 def quartiles(values: list[float]) -> tuple[float, float, float]:
-    """Q1, median, Q3 by linear interpolation between order statistics (R's default, type 7)."""
-    if len(values) == 1:
-        return values[0], values[0], values[0]
-    q1, med, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return q1, med, q3
+    """Q1, median and Q3 by the Harrell-Davis estimator (Harrell and Davis, 1982; R's
+    Hmisc::hdquantile): a weighted mean of every order statistic, with Beta(p(k+1),
+    (1-p)(k+1)) weights.
+
+    Chosen for disclosure control: an order-statistic quantile (R's type 7 with 5 or 9
+    organisations, any median of an odd number) is one organisation's exact score, which the
+    ESSnet Handbook on Statistical Disclosure Control (2010, section 4.2) warns against
+    publishing. Every organisation contributes to a Harrell-Davis quantile, so it equals no
+    single score unless the scores are all equal (and then the published mean equals it too).
+    """
+    from scipy.stats import beta
+
+    x = sorted(values)
+    k = len(x)
+    edges = [i / k for i in range(k + 1)]
+    out = []
+    for p in (0.25, 0.5, 0.75):
+        cdf = beta.cdf(edges, p * (k + 1), (1 - p) * (k + 1))
+        out.append(float(sum((cdf[i + 1] - cdf[i]) * x[i] for i in range(k))))
+    return out[0], out[1], out[2]
 
 
 def percentile_rank(value: float, values: list[float]) -> float:
@@ -293,6 +308,10 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
     names = con.execute(
         f"SELECT {quote_ident(org_src.id_column)}, {quote_ident(b.name)}, "
         f"{quote_ident(b.sector)} FROM {quote_ident(org_src.id)} ORDER BY 1").fetchall()
+    # An organisation whose sector is blank or not a listed code is in the national figures
+    # but in no sector: it is its own part, "Not stated", protected like a small sector.
+    names = [(o, n, s if s in sectors else NOT_STATED) for o, n, s in names]
+    parts = (*sectors, NOT_STATED) if any(s == NOT_STATED for _, _, s in names) else sectors
     sector_of = {o: s for o, _, s in names}
     name_of = {o: n for o, n, _ in names}
     sql, measures = _org_sql(study)
@@ -306,15 +325,15 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
         if b.nps:
             n, prom, det = a[3 * len(measures):3 * len(measures) + 3]
             scores.append((NPS, _nps_score(n, prom, det, rules, conf)))
-        orgs.append(OrgWave(org, name_of.get(org, org), sector_of.get(org, ""), wave,
+        orgs.append(OrgWave(org, name_of.get(org, org), sector_of.get(org, NOT_STATED), wave,
                             tuple(scores)))
     labels = [(INDEX, "Satisfaction index")] + [(i, study.question(i).short) for i in b.items]
     if b.nps:
         labels.append((NPS, "Net promoter score"))
     measure_ids = [m for m, _ in labels]
-    baselines = _baselines(orgs, waves, sectors, measure_ids, b)
+    baselines = _baselines(orgs, waves, parts, measure_ids, b)
     positions = _positions(orgs, baselines, measure_ids, conf)
-    changes, counts = _changes(orgs, waves, sectors, b)
+    changes, counts = _changes(orgs, waves, parts, b)
     rels = _relationships(study, con, orgs, waves, conf)
     return BenchmarkResult(b, waves, wave_labels, tuple(labels), sectors, tuple(orgs),
                            tuple(baselines), tuple(positions), tuple(changes), tuple(counts),

@@ -175,13 +175,42 @@ def orgs(study_dir: Path, out: Path, org: str | None, no_pdf: bool) -> None:
         rocsreport orgs surveys/service-index --out private --org ORG001
     """
     from .orgs import write_org_reports
-    from .pipeline import compute
+    from .pipeline import compute_protected
 
     start = time.perf_counter()
-    report, _ = compute(study_dir)
-    done = write_org_reports(report, out, org, make_pdf=not no_pdf)
+    report, _, truth = compute_protected(study_dir)
+    done = write_org_reports(report, out, org, make_pdf=not no_pdf, truth=truth)
     click.echo(f"wrote {len(done)} organisation report(s) to {out}/ in "
                f"{time.perf_counter() - start:.1f} s")
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(path_type=Path, file_okay=False, exists=True))
+def audit(folders: tuple[Path, ...]) -> None:
+    """Check published folders for withheld figures that could be worked out.
+
+    Give the public site folder and any folders of private organisation reports. Every
+    withheld figure's range, given everything the folders publish together, is computed by
+    linear programming; a range narrower than the study's protection rule is reported, with
+    the published figures that pin it down. Exits with status 1 on any finding.
+
+    \b
+    Example:
+        rocsreport audit site-index private
+    """
+    from .errors import RocsError
+    from .protect import audit_published
+
+    a = audit_published(list(folders))
+    res = a.result
+    for f in res.findings:
+        click.echo(f"leak: {f.message()}")
+    click.echo(f"{a.site}: {res.checked} withheld figure(s) checked, with {a.reports} private "
+               f"report(s) of which {a.readers} could add to the public site; "
+               f"{len(res.findings)} finding(s)")
+    if res.findings:
+        raise RocsError(f"{len(res.findings)} withheld figure(s) could be worked out")
 
 
 @main.command("compare")

@@ -153,9 +153,23 @@ def load(study: Study, db: Path | None = None, *, force: bool = False) -> LoadRe
 def check(study: Study) -> tuple[tuple[SourceLoad, ...], tuple[Reject, ...],
                                  tuple[tuple[str, str], ...]]:
     """Run the whole load in memory and return what it would load and reject (for validate)."""
+    return check_all(study)[:3]
+
+
+def check_all(study: Study) -> tuple[tuple[SourceLoad, ...], tuple[Reject, ...],
+                                     tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """As ``check``, plus the loaded organisation ids of a benchmark study (for the checks
+    that need the data as a whole, such as ids a reader could take for one another)."""
     con = duckdb.connect(":memory:", config=NO_EXTENSIONS)
     try:
-        return _load_into(con, study)
+        loads, rejects, extra = _load_into(con, study)
+        ids: tuple[str, ...] = ()
+        if study.benchmark is not None:
+            src = study.source(study.benchmark.organisations)
+            ids = tuple(str(r[0]) for r in con.execute(
+                f"SELECT {quote_ident(src.id_column)} FROM {quote_ident(src.id)} ORDER BY 1"
+            ).fetchall())
+        return loads, rejects, extra, ids
     finally:
         con.close()
 

@@ -7,8 +7,8 @@ parallel processes, one per core.
 
 from __future__ import annotations
 
+import json
 import os
-import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -16,10 +16,23 @@ from pathlib import Path
 
 from . import charts as ch
 from .benchmark import INDEX, NATIONAL, NPS, Baseline, BenchmarkResult
-from .errors import RocsError
-from .publish import MARKER, check_out, render_pdf, swap_in
+from .errors import BuildError, RocsError
+from .folders import (
+    MARKER_TEXT,
+    PRIVATE,
+    PRIVATE_README,
+    ROBOTS_NONE,
+    check_out,
+    collisions,
+    folder,
+    kind_of,
+)
+from .ledger import read_files, read_private, structure
+from .protect import Truth, public_files, run_audit
+from .publish import render_pdf, swap_in
 from .render import DEFAULTS, environment, short_wave
 from .results import Report
+from .tables import figures_csv
 
 
 @dataclass(frozen=True)
@@ -94,19 +107,32 @@ def render_org(report: Report, view: BenchmarkResult, org: str) -> str:
 
 
 def write_org_reports(report: Report, out: Path, org: str | None = None, make_pdf: bool = True,
-                      jobs: int | None = None) -> list[str]:
-    """Write DIR/<org>/index.html and DIR/<org>/report.pdf for one or every organisation."""
+                      jobs: int | None = None, truth: Truth | None = None) -> list[str]:
+    """Write DIR/<folder>/index.html, report.pdf and figures.csv for one or every
+    organisation. With ``org``, only that organisation's folder is replaced. Every report is
+    audited beside the public site before anything is written."""
     bm = report.benchmark
     if bm is None:
         raise RocsError("this study has no benchmark section, so there are no organisations")
     ids = [o for o, _, _ in bm.names]
+    clashes = collisions(ids)
+    if clashes:
+        pairs = "; ".join(f"{a!r} and {b!r}" for a, b in clashes[:5])
+        raise RocsError(f"organisation ids that a reader could take for one another: {pairs}. "
+                        "Give each organisation a distinct id (rocsreport validate lists them)")
     if org is not None and org not in ids:
         raise RocsError(f"unknown organisation {org!r} (the study has {len(ids)} organisations,"
                         f" e.g. {ids[0]})")
     chosen = [org] if org else ids
     out = Path(out).resolve()
-    check_out(out)
-    files: dict[str, bytes] = {MARKER: b"Private organisation reports written by rocsreport.\n"}
+    check_out(out, PRIVATE)
+    st = structure(report)
+    figures = {o: figures_csv(bm.private_view(o)) for o in chosen}
+    privates = {o: read_private(figures[o], st, f"{folder(o)}/figures.csv") for o in chosen}
+    res, _ = run_audit(report, st, truth, read_files(public_files(report), st), privates)
+    if not res.ok:
+        raise BuildError("disclosure audit of the private reports: "
+                         + "; ".join(f.message() for f in res.findings[:3]))
     workers = min(jobs or os.cpu_count() or 1, len(chosen))
     if workers > 1:
         # Spawned, not forked: DuckDB and the chart renderer run threads, and a fork taken
@@ -117,12 +143,31 @@ def write_org_reports(report: Report, out: Path, org: str | None = None, make_pd
     else:
         _init(report, make_pdf)
         done = [_render_one(o) for o in chosen]
+    root = {PRIVATE: MARKER_TEXT[PRIVATE].encode(), "robots.txt": ROBOTS_NONE.encode(),
+            "README.txt": PRIVATE_README.encode(),
+            "ledger.json": (json.dumps(st, indent=1, sort_keys=True, ensure_ascii=False)
+                            + "\n").encode("utf-8")}
+    per_org: dict[str, dict[str, bytes]] = {}
     for o, (html, pdf) in zip(chosen, done, strict=True):
-        files[f"{folder(o)}/index.html"] = html
+        mine = {"index.html": html, "figures.csv": figures[o].encode("utf-8")}
         if pdf is not None:
-            files[f"{folder(o)}/report.pdf"] = pdf
-    swap_in(out, files)
+            mine["report.pdf"] = pdf
+        per_org[folder(o)] = mine
+    if org is not None and out.is_dir() and kind_of(out) == PRIVATE:
+        # Only this organisation's folder is replaced; the others stay as they are.
+        for name, data in root.items():
+            _write_atomic(out / name, data)
+        swap_in(out / folder(org), per_org[folder(org)])
+    else:
+        swap_in(out, {**root, **{f"{d}/{n}": b for d, fs in per_org.items()
+                                 for n, b in fs.items()}})
     return chosen
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 _JOB: tuple[Report, bool] | None = None
@@ -139,11 +184,3 @@ def _render_one(org: str) -> tuple[bytes, bytes | None]:
     assert report.benchmark is not None
     html = render_org(report, report.benchmark.private_view(org), org)
     return html.encode("utf-8"), render_pdf(html, report.study.root) if make_pdf else None
-
-
-def folder(org: str) -> str:
-    """A folder name for an organisation id: letters, digits, '-' and '_' only."""
-    name = re.sub(r"[^A-Za-z0-9_-]+", "-", org).strip("-")
-    return name or "organisation"
-
-

@@ -5,11 +5,12 @@ Each CLI command calls one function here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import ingest
 from .errors import IngestError
+from .protect import Truth, protect
 from .results import Report, analyse
 from .spec import Study, load_study
 
@@ -25,8 +26,17 @@ class Validation:
 def validate(study_dir: Path) -> Validation:
     """Check study.yaml and every data value; report all problems (spec errors raise)."""
     study = load_study(study_dir)
-    loads, rejects, extra = ingest.check(study)
+    loads, rejects, extra, org_ids = ingest.check_all(study)
     problems = tuple(r.message() for r in rejects)
+    if org_ids:
+        from .folders import collisions, folder
+
+        src = study.source(study.benchmark.organisations)  # type: ignore[union-attr]
+        problems += tuple(
+            f"{src.file}: organisation ids {a!r} and {b!r} could be taken for one another "
+            f"(they differ only in case, spacing, punctuation or look-alike letters; folders "
+            f"{folder(a)!r} and {folder(b)!r}): give them distinct ids"
+            for a, b in collisions(list(org_ids)))
     notes = tuple(f"{f}: column {c!r} is not in the codebook and would not be loaded"
                   for f, c in extra)
     return Validation(study, loads, problems, notes)
@@ -40,12 +50,23 @@ def load(study_dir: Path, db: Path | None = None, force: bool = False
 
 def compute(study_dir: Path, db: Path | None = None) -> tuple[Report, ingest.LoadResult]:
     """Validate, load if the inputs changed, and compute every published number."""
+    report, result, _ = compute_protected(study_dir, db)
+    return report, result
+
+
+def compute_protected(study_dir: Path, db: Path | None = None
+                      ) -> tuple[Report, ingest.LoadResult, Truth]:
+    """As ``compute``, with secondary suppression over the whole publication applied and the
+    true values the audit of the written files needs (kept apart from the report, so nothing
+    that renders can reach them)."""
     study, result = load(study_dir, db)
     con = ingest.open_db(result.db)
     try:
-        return analyse(study, con, result.sources), result
+        report = analyse(study, con, result.sources)
+        report, protection, truth = protect(report, con)
     finally:
         con.close()
+    return replace(report, protection=protection), result, truth
 
 
 @dataclass(frozen=True)
@@ -61,9 +82,9 @@ def build(study_dir: Path, out: Path, pdf: Path | None, make_pdf: bool = True,
           db: Path | None = None) -> BuildResult:
     from .publish import publish  # heavy imports (altair, weasyprint) only when building
 
-    report, result = compute(study_dir, db)
+    report, result, truth = compute_protected(study_dir, db)
     if out.resolve() == Path(study_dir).resolve() or Path(study_dir).resolve().is_relative_to(
             out.resolve()):
         raise IngestError(f"--out {out} would hold the study folder; choose another folder")
-    pages, pdf_path = publish(report, out, pdf if make_pdf else None, make_pdf)
+    pages, pdf_path = publish(report, out, pdf if make_pdf else None, make_pdf, truth)
     return BuildResult(report, result, out, pages, pdf_path)

@@ -7,26 +7,35 @@ folder that it did not create.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
 
 from .errors import BuildError
+from .folders import MARKER_TEXT, SITE, check_out
+from .ledger import read_files, structure
+from .protect import Truth, run_audit
 from .render import DEFAULTS, Builder
 from .results import Report
 from .tables import baselines_json, csv_files
 
-MARKER = ".rocsreport-site"
+MARKER = SITE
 
 
-def check_out(out: Path) -> None:
-    """Refuse to replace a folder that holds files and was not built by rocsreport."""
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"--out {out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise BuildError(f"--out {out} holds files that rocsreport did not write; choose an "
-                         "empty or new folder")
+def audit_files(report: Report, files: dict[str, bytes], truth: Truth | None) -> None:
+    """The disclosure audit of the written downloads, read back as a reader would read them
+    (and, for a benchmark, each private report beside them). A finding fails the build."""
+    st = structure(report)
+    text = {k: v.decode("utf-8") for k, v in files.items()
+            if k.startswith("data/") or k in ("baselines.json", "baselines.csv")}
+    res, _ = run_audit(report, st, truth, read_files(text, st))
+    if not res.ok:
+        first = "\n  ".join(f.message() for f in res.findings[:5])
+        more = f"\n  and {len(res.findings) - 5} more" if len(res.findings) > 5 else ""
+        raise BuildError(f"disclosure audit: {len(res.findings)} withheld figure(s) could be "
+                         f"worked out from what the build publishes:\n  {first}{more}")
 
 
 def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes], str, list[str]]:
@@ -48,19 +57,22 @@ def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes],
         files["baselines.csv"] = baselines.encode("utf-8")
         files["baselines.json"] = baselines_json(report).encode("utf-8")
     files["assets/style.css"] = (DEFAULTS / "assets" / "style.css").read_bytes()
-    files[MARKER] = b"This folder is written by rocsreport build and replaced on every build.\n"
+    files[MARKER] = MARKER_TEXT[SITE].encode()
+    files["ledger.json"] = (json.dumps(structure(report), indent=1, sort_keys=True,
+                                       ensure_ascii=False) + "\n").encode("utf-8")
     files[".nojekyll"] = b""
     return files, builder.render_print(pages), [p.filename for p in pages]
 
 
-def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool
-            ) -> tuple[tuple[str, ...], Path | None]:
+def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
+            truth: Truth | None = None) -> tuple[tuple[str, ...], Path | None]:
     out = Path(out).resolve()
-    check_out(out)
+    check_out(out, SITE)
     pdf_path = (Path(pdf).resolve() if pdf is not None else out / "report.pdf") if make_pdf \
         else None
     in_site = pdf_path is not None and pdf_path.parent == out and pdf_path.name == "report.pdf"
     files, print_html, pages = render_files(report, in_site)
+    audit_files(report, files, truth)
     pdf_bytes = render_pdf(print_html, report.study.root) if pdf_path is not None else None
     if pdf_bytes is not None and in_site:
         files["report.pdf"] = pdf_bytes

@@ -287,6 +287,7 @@ class Report:
     benchmark: BenchmarkResult | None = None
     weighting: Weighting | None = None
     crosstabs: tuple[CrosstabResult, ...] = ()
+    protection: object | None = None  # protect.Protection: what the audit-driven step did
 
     @property
     def compare(self) -> Breakdown | None:
@@ -613,6 +614,14 @@ def _nps_cell(group: str, codes: dict[str, Moments] | None, study: Study) -> Nps
                    Estimate(group, n, score, lo, hi, neff, False, low), False, low)
 
 
+def _attribution(attrib: tuple[str, ...], sizes: dict[tuple[str, ...], int], threshold: int
+                 ) -> tuple[str, ...]:
+    for depth in range(len(attrib), 0, -1):
+        if sizes.get(attrib[:depth], 0) >= threshold:
+            return attrib[:depth]
+    return ("an interviewee",)
+
+
 def _interviews(con: duckdb.DuckDBPyConnection, study: Study) -> InterviewResult:
     iv = study.interviews
     assert iv is not None
@@ -636,7 +645,12 @@ def _interviews(con: duckdb.DuckDBPyConnection, study: Study) -> InterviewResult
                       if ok(k) else None) for k in keys)
         themes.append(ThemeRow(c.value, c.label, ivs, orgs))
     themes.sort(key=lambda t: (-(t.interviewees[-1] or 0), t.label))
-    quotes = tuple(Quote(text, ", ".join(a for a in attrib))
+    # A quote is attributed only to a cell of at least ``suppress_below`` interviewees: the
+    # full attribution if it is that large, else its coarser levels (role group without the
+    # sector), else no attribution at all.
+    sizes = agg.attribution_counts(con, study)
+    quotes = tuple(Quote(text, ", ".join(_attribution(attrib, sizes,
+                                                      study.disclosure.suppress_below)))
                    for text, attrib in agg.quotes(con, study))
     return InterviewResult(
         (*labels, ALL),

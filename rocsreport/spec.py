@@ -129,6 +129,9 @@ class Breakdown:
 class Disclosure:
     suppress_below: int = 10
     flag_below: int = 30
+    # A withheld figure must stay uncertain by at least this share of its true value, either
+    # way, given everything published together (the audit's protection level).
+    protection: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -705,14 +708,19 @@ def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
 
 
 def _read_disclosure(ck: _Checker, raw: dict[str, Any]) -> Disclosure:
-    ck.unknown_keys(raw, ("suppress_below", "flag_below"), "disclosure")
+    ck.unknown_keys(raw, ("suppress_below", "flag_below", "protection"), "disclosure")
     sup = ck.get(raw, "suppress_below", "disclosure", int, required=False, default=10)
     flag = ck.get(raw, "flag_below", "disclosure", int, required=False, default=30)
+    prot = ck.get(raw, "protection", "disclosure", (int, float), required=False, default=0.5)
+    if isinstance(prot, bool) or not isinstance(prot, int | float) or not 0 < prot <= 1:
+        ck.add("disclosure.protection", f"expected a share above 0 and at most 1 (0.5 is ±50% "
+               f"of the true value), got {prot!r}")
+        prot = 0.5
     if sup < 1:
         ck.add("disclosure.suppress_below", f"expected a base of at least 1, got {sup}")
     if flag < sup:
         ck.add("disclosure.flag_below", f"expected at least suppress_below ({sup}), got {flag}")
-    return Disclosure(sup, flag)
+    return Disclosure(sup, flag, float(prot))
 
 
 def _read_interviews(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],

@@ -139,17 +139,20 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                 rows += [[o.code, o.label, b.breakdown.id, c.group, *_est(c)] for c in b.cells]
         out.append((f"question-{mq.question.id}.csv", f"{mq.question.short}: share choosing "
                     "each option", to_csv(["option", "label", "breakdown", "group", *_EST], rows)))
+    compare = report.compare
     for num in report.numbers:
-        rows = [["nps", c.group, c.n, c.promoters, c.passives, c.detractors,
+        rows = [["nps", "all" if c.group == ALL_GROUP or compare is None else compare.id,
+                 c.group, c.n, c.promoters, c.passives, c.detractors,
                  c.score.estimate, c.score.ci_low, c.score.ci_high, c.suppressed, c.low_base]
                 for c in num.nps]
-        cells = [num.mean] + [c for b in num.mean_by for c in b.cells]
-        rows += [["mean", c.group, c.n, None, None, None, c.estimate, c.ci_low, c.ci_high,
-                  c.suppressed, c.low_base] for c in cells]
+        cells = [("all", num.mean)] + [(b.breakdown.id, c) for b in num.mean_by
+                                       for c in b.cells]
+        rows += [["mean", bid, c.group, c.n, None, None, None, c.estimate, c.ci_low, c.ci_high,
+                  c.suppressed, c.low_base] for bid, c in cells]
         out.append((f"question-{num.question.id}.csv", f"{num.question.short}: net promoter "
-                    "score and mean", to_csv(["measure", "group", "n", "promoters", "passives",
-                                              "detractors", "estimate", "ci_low", "ci_high",
-                                              "suppressed", "low_base"], rows)))
+                    "score and mean", to_csv(["measure", "breakdown", "group", "n", "promoters",
+                                              "passives", "detractors", "estimate", "ci_low",
+                                              "ci_high", "suppressed", "low_base"], rows)))
     for bd in report.study.breakdowns:
         rows = []
         for r in report.indicators:
@@ -256,3 +259,32 @@ def _benchmark_csvs(report: Report) -> list[tuple[str, str, str]]:
         out.append((f"sector-{slug(sector)}.csv", f"Baselines for {sector}",
                     to_csv(BASELINE_FIELDS, baseline_rows(report, sector))))
     return out
+
+
+FIGURE_FIELDS = ("kind", "scope", "wave", "measure", "label", "organisations", "respondents",
+                 "mean", "ci_low", "ci_high", "q1", "median", "q3", "direction", "sector_rank",
+                 "national_rank")
+
+
+def figures_csv(view) -> str:
+    """Every figure of one organisation's private report, for its own use and for the
+    disclosure audit: its scores, its changes, and the baselines it is compared with."""
+    rows: list[list[object]] = []
+    pos = {(p.wave, p.measure): p for p in view.positions}
+    for o in view.orgs:
+        for m, label in view.measures:
+            sc = o.score(m)
+            if sc.suppressed:
+                continue
+            p = pos.get((o.wave, m))
+            rows.append(["own", o.sector, o.wave, m, label, 1, sc.n, sc.mean, sc.ci_low,
+                         sc.ci_high, None, None, None, None, p.sector_rank if p else None,
+                         p.national_rank if p else None])
+    for c in view.changes:
+        rows.append(["own change", c.sector, f"{c.from_wave}:{c.to_wave}", "index",
+                     view.label("index"), 1, None, c.diff, c.ci_low, c.ci_high, None, None,
+                     None, c.direction, None, None])
+    for b in view.baselines:
+        rows.append(["baseline", b.scope, b.wave, b.measure, view.label(b.measure), b.k, b.n,
+                     b.mean, None, None, b.q1, b.median, b.q3, None, None, None])
+    return to_csv(FIGURE_FIELDS, rows)

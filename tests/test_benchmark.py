@@ -59,10 +59,12 @@ ORGS = {
     "org-tiny": ("Big", "Tiny Bank", 5, 9, 0),
     "org-gorse": ("Four", "Gorse Mart", 20, 5, 0), "org-hazel": ("Four", "Hazel Mart", 20, 5, 0),
     "org-ivy": ("Four", "Ivy Mart", 20, 5, 0), "org-juniper": ("Four", "Juniper Mart", 20, 5, 0),
-    "org-kale": ("Dom", "Kale Energy", 40, 6, 0), "org-larch": ("Dom", "Larch Energy", 15, 6, 0),
-    "org-maple": ("Dom", "Maple Energy", 15, 6, 0),
-    "org-nettle": ("Dom", "Nettle Energy", 15, 6, 0),
-    "org-oak": ("Dom", "Oak Energy", 15, 6, 0),
+    # Dom: Kale has 25 of Dom's 65 respondents (dominant). Dom is small enough beside Four that
+    # neither withheld sector can be narrowed within ±50% by the other's members.
+    "org-kale": ("Dom", "Kale Energy", 25, 6, 0), "org-larch": ("Dom", "Larch Energy", 10, 6, 0),
+    "org-maple": ("Dom", "Maple Energy", 10, 6, 0),
+    "org-nettle": ("Dom", "Nettle Energy", 10, 6, 0),
+    "org-oak": ("Dom", "Oak Energy", 10, 6, 0),
 }
 
 
@@ -96,14 +98,22 @@ def bench_study(tmp_path_factory):
     return root, report, rows
 
 
-def test_quartiles_are_r_type_7_and_ranks_share_ties():
-    # Hand calculation and numpy.percentile(method="linear") (R's type 7). Tolerance 1e-12.
+def test_quartiles_are_harrell_davis_and_ranks_share_ties():
+    # Source: scipy.stats.mstats.hdquantiles, an independent implementation of Harrell and
+    # Davis (1982). Tolerance 1e-10.
+    from scipy.stats.mstats import hdquantiles
+
     vals = [index_of(v) for v in (3, 4, 5, 6, 7, 7)]
-    q1, med, q3 = quartiles(vals)
-    assert med == pytest.approx((index_of(5) + index_of(6)) / 2, abs=1e-12)
-    assert q1 == pytest.approx(index_of(4) + 0.25 * (index_of(5) - index_of(4)), abs=1e-12)
-    assert q3 == pytest.approx(index_of(6) + 0.75 * (index_of(7) - index_of(6)), abs=1e-12)
-    assert [q1, med, q3] == pytest.approx(list(np.percentile(vals, [25, 50, 75])), abs=1e-12)
+    ref = hdquantiles(np.array(vals), prob=[0.25, 0.5, 0.75])
+    assert list(quartiles(vals)) == pytest.approx(list(ref), abs=1e-10)
+    # With 5 organisations R's type 7 puts all three quartiles on organisations' exact scores;
+    # Harrell-Davis puts none there.
+    five = [61.0, 64.5, 70.25, 72.0, 80.5]
+    assert list(np.percentile(five, [25, 50, 75])) == [64.5, 70.25, 72.0]
+    hd = quartiles(five)
+    assert list(hd) == pytest.approx(list(hdquantiles(np.array(five), prob=[0.25, 0.5, 0.75])),
+                                     abs=1e-10)
+    assert not any(abs(q - v) < 1e-6 for q in hd for v in five)
     # Mid-rank percentiles: 75 is tied twice among [70, 75, 75, 80].
     assert percentile_rank(75, [70, 75, 75, 80]) == 50.0
     assert percentile_rank(80, [70, 75, 75, 80]) == 87.5
@@ -130,10 +140,12 @@ def test_sector_baseline_by_hand(bench_study):
     vals = [index_of(v) for v in (3, 4, 5, 6, 7, 7)]  # T1 (n = 5) does not contribute
     assert (big.k, big.n) == (6, 120)
     assert big.mean == pytest.approx(sum(vals) / 6, abs=1e-9)
-    assert big.median == pytest.approx((index_of(5) + index_of(6)) / 2, abs=1e-9)
-    assert big.q3 == pytest.approx(index_of(6) + 0.75 * (index_of(7) - index_of(6)), abs=1e-9)
+    from scipy.stats.mstats import hdquantiles
+
+    ref = hdquantiles(np.array(vals), prob=[0.25, 0.5, 0.75])  # Harrell-Davis, scipy
+    assert (big.q1, big.median, big.q3) == pytest.approx(tuple(ref), abs=1e-9)
     nat = bm.baseline(NATIONAL, "W1", "index")
-    assert (nat.k, nat.n) == (15, 300)
+    assert (nat.k, nat.n) == (15, 265)
     # B5 and B6 tie at the top of Big: (4 below + half of 2 equal) / 6.
     pos = {p.org: p for p in bm.positions if (p.wave, p.measure) == ("W1", "index")}
     assert pos["org-elder"].sector_rank == pytest.approx(100 * 5 / 6)
@@ -147,7 +159,7 @@ def test_minimum_contributors_and_dominance(bench_study):
     four = bm.baseline("Four", "W1", "index")
     assert four.suppressed and four.reason == "fewer than 5 organisations"
     assert (four.k, four.n, four.mean, four.median, four.q1, four.q3) == (None,) * 6
-    dom = bm.baseline("Dom", "W1", "index")  # D1 has 40 of 100 respondents
+    dom = bm.baseline("Dom", "W1", "index")  # Kale has 25 of 65 respondents
     assert dom.suppressed and dom.reason == "one organisation has more than 25% of the respondents"
     assert dom.median is None
     # An organisation in a withheld sector gets no sector rank or verdict.

@@ -1,0 +1,457 @@
+"""The disclosure ledger: every additive figure a build publishes, with the people it covers.
+
+A published table is a set of cells; each cell is a sum over *atoms*, the finest classes that
+the study's structure defines (for a survey question X and a breakdown question B: one atom per
+code of B and per answer of X, plus an atom for anything B leaves uncoded). A published figure
+is a linear function of the atoms' counts and sums: a base is Σ n, a proportion times its base
+is the count answering yes, a mean times its base is the sum. So everything published
+together is a system of linear equations over non-negative unknowns, and what a reader can
+work out about a withheld figure is the range of that figure over the system's solutions:
+the audit of τ-ARGUS and sdcTable (linear programming over linked tables; ESSnet Handbook on
+Statistical Disclosure Control, 2010, section 4.3).
+
+The ledger is read from the built files themselves (the CSV downloads, baselines.json and each
+private report's figures.csv) with the structure in ``ledger.json``; it never looks at the
+suppression code's decisions, only at what the files hold.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .aggregate import NOT_STATED
+from .errors import RocsError
+
+OTHER = "(other)"  # the atom of a dimension for anything its codes leave out: blank, missing
+SELF = "(self)"  # the atom of the organisation that reads its own private report
+VERSION = 1
+ALL = "All"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One published (or withheld) additive figure."""
+
+    table: str  # the population: q:<question>, iv, bm:<wave>:<measure>, chg:<from>:<to>
+    dim: str | None  # the dimension the cell classifies by; None: the whole population
+    atoms: frozenset[str] | None  # the dimension's atoms in the cell; None: all of them
+    coefs: tuple[tuple[str, float], ...]  # per-atom variable -> coefficient
+    value: float | None  # None: withheld
+    where: str  # file and row
+    unit: str | None  # the withholding unit (source|breakdown|group); None for a total
+    base: float  # for a count of people or organisations, its threshold (0: not a base)
+    label: str  # what it is, for messages
+
+    @property
+    def key(self) -> tuple:
+        return (self.table, self.dim, self.atoms, self.coefs)
+
+
+@dataclass(frozen=True)
+class Table:
+    """The unknowns of one population classified by one dimension."""
+
+    atoms: tuple[str, ...]
+    variables: tuple[str, ...]
+    # (variable, lower, upper, per): lower·per ≤ variable ≤ upper·per, per None: absolute.
+    relations: tuple[tuple[str, float | None, float | None, str | None], ...]
+
+
+# --- structure: what the files mean --------------------------------------------------------
+
+
+def structure(report: Any) -> dict:
+    """The study's structure as the ledger needs it: dimensions, groups and codes, indicator
+    definitions, benchmark scales. No figures: only the codebook, which the methodology page
+    publishes anyway."""
+    study = report.study
+    survey = study.survey.id
+    qs = {}
+    for q in study.questions:
+        if q.type in ("id", "text"):
+            continue
+        qs[q.id] = {"type": q.type, "source": list(_sources(study, q.id)),
+                    "codes": [c.value for c in q.codes],
+                    "valid": [c.value for c in q.valid_codes],
+                    "labels": {c.value: c.label for c in q.codes},
+                    "nps": q.scale == "nps", "min": q.min, "max": q.max}
+        if q.type == "number" and q.scale == "nps":
+            qs[q.id]["valid"] = [str(v) for v in range(0, 11)]
+    bds = {}
+    for b in study.breakdowns:
+        bds[b.id] = {"question": b.question,
+                     "groups": {g.label: list(g.codes) for g in b.groups}}
+    doc: dict[str, Any] = {
+        "version": VERSION, "survey": survey,
+        "weighted": study.weight_column is not None,
+        "rules": {"suppress_below": study.disclosure.suppress_below,
+                  "protection": study.disclosure.protection},
+        "questions": qs, "breakdowns": bds,
+        "indicators": {i.id: {"question": i.question, "base": list(i.base),
+                              "numerator": list(i.numerator)} for i in study.indicators},
+        "compare": next((b.id for b in study.breakdowns if b.compare), None),
+        "crosstabs": [[c.rows, c.columns] for c in study.crosstabs],
+        "interviews": None, "benchmark": None,
+    }
+    if study.interviews is not None:
+        iv = study.interviews
+        doc["interviews"] = {"source": iv.source, "by": iv.by, "themes": iv.themes}
+    bm = report.benchmark
+    if bm is not None:
+        doc["benchmark"] = {
+            "sectors": list(bm.sectors), "waves": list(bm.waves),
+            "measures": [m for m, _ in bm.measures],
+            "bounds": {m: ([-100.0, 100.0] if m == "nps" else [0.0, 100.0])
+                       for m, _ in bm.measures},
+            "min_respondents": study.disclosure.suppress_below,
+            "min_organisations": bm.spec.min_organisations}
+    return doc
+
+
+def _sources(study: Any, qid: str) -> list[str]:
+    return [s.id for s in study.sources if qid in {q.id for q in study.questions_of(s.id)}]
+
+
+def dims_of(st: dict) -> dict[str, tuple[str, ...]]:
+    """The atoms of every dimension: a breakdown question's codes, then OTHER."""
+    out: dict[str, tuple[str, ...]] = {}
+    for b in st["breakdowns"].values():
+        q = b["question"]
+        out[q] = (*st["questions"][q]["codes"], OTHER)
+    if st["benchmark"]:
+        out["sector"] = (*st["benchmark"]["sectors"], OTHER)
+    return out
+
+
+def group_atoms(st: dict, bid: str, group: str) -> frozenset[str]:
+    b = st["breakdowns"][bid]
+    atoms = dims_of(st)[b["question"]]
+    if group == NOT_STATED:
+        coded = {c for codes in b["groups"].values() for c in codes}
+        return frozenset(a for a in atoms if a not in coded)
+    if group not in b["groups"]:
+        raise RocsError(f"ledger: breakdown {bid!r} has no group {group!r}")
+    return frozenset(b["groups"][group])
+
+
+def table_of(st: dict, table: str, dim: str | None, with_self: str | None = None) -> Table:
+    """The unknowns of ``table`` classified by ``dim``: atoms, variables and their bounds."""
+    dims = dims_of(st)
+    atoms: tuple[str, ...] = dims[dim] if dim is not None else (ALL,)
+    if with_self is not None and table.split(":")[0] in ("bm", "chg"):
+        atoms = (*atoms, SELF)
+    kind, _, rest = table.partition(":")
+    if kind == "q":
+        q = st["questions"][rest]
+        if q["type"] in ("single", "likert") or q["nps"]:
+            return Table(atoms, tuple(q["valid"]), ())
+        if q["type"] == "multi":
+            opts = tuple(f"o:{c}" for c in q["valid"])
+            return Table(atoms, ("n", *opts), tuple((o, 0.0, 1.0, "n") for o in opts))
+        return Table(atoms, ("n", "sum"), (("sum", q["min"], q["max"], "n"),))
+    if kind == "iv":
+        themes = tuple(f"t:{c}" for c in st["questions"][st["interviews"]["themes"]]["valid"])
+        return Table(atoms, ("n", *themes), tuple((t, 0.0, 1.0, "n") for t in themes))
+    if kind == "bm":
+        lo, hi = st["benchmark"]["bounds"][rest.split(":")[1]]
+        s = float(st["benchmark"]["min_respondents"])
+        return Table(atoms, ("k", "resp", "sum"),
+                     (("resp", s, None, "k"), ("sum", lo, hi, "resp")))
+    if kind == "chg":
+        return Table(atoms, ("k", "up", "down"),
+                     (("up", 0.0, 1.0, "k"), ("down", 0.0, 1.0, "k"), ("updown", None, 1.0, "k")))
+    raise RocsError(f"ledger: unknown table {table!r}")
+
+
+# --- reading the built files ---------------------------------------------------------------
+
+
+def _num(s: str | None) -> float | None:
+    if s is None or s == "" or s == "None":
+        return None
+    return float(s)
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _count(p: float | None, n: float | None) -> float | None:
+    """A proportion times its base: the count, rounded when it is one (it always is for
+    unweighted data; the CSVs carry twelve significant digits)."""
+    if p is None or n is None:
+        return None
+    c = p * n
+    return float(round(c)) if abs(c - round(c)) < 1e-6 else c
+
+
+class _Reader:
+    def __init__(self, st: dict):
+        self.st = st
+        self.entries: list[Entry] = []
+        self.weighted = st["weighted"]
+
+    def add(self, table, dim, atoms, coefs, value, where, unit, base, label):
+        """``base``: True for a count of people, "orgs" for a count of organisations."""
+        threshold = (float(self.st["benchmark"]["min_organisations"]) if base == "orgs" else
+                     float(self.st["rules"]["suppress_below"]) if base else 0.0)
+        self.entries.append(Entry(table, dim, atoms, tuple(sorted(coefs.items())), value, where,
+                                  unit, threshold, label))
+
+    def cell(self, bid: str | None, group: str) -> tuple[str | None, frozenset | None, str | None]:
+        if bid is None or bid == "all" or group == ALL:
+            return None, None, None
+        b = self.st["breakdowns"][bid]
+        src = self.st["survey"]
+        return b["question"], group_atoms(self.st, bid, group), f"{src}|{bid}|{group}"
+
+    def proportion(self, qid: str, base: list[str], num: list[str], bid, group, n, est,
+                   suppressed: bool, where: str, what: str):
+        """A base and (unweighted) a count answering yes, in the table of question qid."""
+        dim, atoms, unit = self.cell(bid, group)
+        table = f"q:{qid}"
+        label = f"{what}, {group if unit else ALL}"
+        y = None if self.weighted else _count(est, n)
+        for v in (((None, None),) if suppressed else ()) + ((n, y),) * (n is not None):
+            # A row marked withheld that carries numbers anyway is both: withheld (so it is
+            # checked) and published (so the check finds it).
+            self.add(table, dim, atoms, {c: 1.0 for c in base}, v[0], where, unit, True,
+                     f"{label}: base")
+            if not self.weighted:
+                self.add(table, dim, atoms, {c: 1.0 for c in num}, v[1], where, unit, False,
+                         f"{label}: count")
+
+    def mean(self, qid: str, bid, group, n, est, where: str, what: str):
+        dim, atoms, unit = self.cell(bid, group)
+        q = self.st["questions"][qid]
+        table = f"q:{qid}"
+        label = f"{what}, {group if unit else ALL}"
+        if q["type"] == "likert" or q["nps"]:
+            base = {c: 1.0 for c in q["valid"]}
+            total = {c: float(c) for c in q["valid"]}
+        else:
+            base, total = {"n": 1.0}, {"sum": 1.0}
+        self.add(table, dim, atoms, base, n, where, unit, True, f"{label}: base")
+        if not self.weighted:
+            self.add(table, dim, atoms, total, None if n is None or est is None else est * n,
+                     where, unit, False, f"{label}: sum")
+
+
+def read_files(files: dict[str, str], st: dict) -> list[Entry]:
+    """Entries of every figure in a public site's downloads (path -> text)."""
+    r = _Reader(st)
+    known = {"ledger.json"}
+    for path in sorted(files):
+        text = files[path]
+        name = path.rsplit("/", 1)[-1]
+        if not path.startswith("data/") and path not in ("baselines.json", "baselines.csv"):
+            continue
+        if name.startswith("methodology-") or name == "relationship.csv":
+            # Counts of records per source and the codebook; correlations are not additive.
+            continue
+        rows = _rows(text) if name.endswith(".csv") else []
+        if name == "index.csv":
+            for k, row in enumerate(rows, 2):
+                ind = st["indicators"][row["indicator"]]
+                r.proportion(ind["question"], ind["base"], ind["numerator"], None, ALL,
+                             _num(row["n"]), _num(row["estimate"]), row["suppressed"] == "True",
+                             f"{path} line {k}", row["indicator"])
+        elif name == "all-estimates.csv" or (name.startswith("indicator-")
+                                              and name.endswith(".csv")) \
+                or name.startswith("breakdown-"):
+            for k, row in enumerate(rows, 2):
+                iid = row.get("indicator") or name[len("indicator-"):-4]
+                ind = st["indicators"][iid]
+                bid = row.get("breakdown") or name[len("breakdown-"):-4]
+                r.proportion(ind["question"], ind["base"], ind["numerator"], bid,
+                             row["group"], _num(row["n"]), _num(row["estimate"]),
+                             row["suppressed"] == "True", f"{path} line {k}", iid)
+        elif name == "gaps.csv":
+            bid = st["compare"]
+            for k, row in enumerate(rows, 2):
+                ind = st["indicators"][row["indicator"]]
+                for side in ("a", "b"):
+                    n = _num(row[f"n_{side}"])
+                    r.proportion(ind["question"], ind["base"], ind["numerator"], bid,
+                                 row[f"group_{side}"], n, _num(row[f"estimate_{side}"]),
+                                 n is None, f"{path} line {k}", row["indicator"])
+        elif name == "agreement.csv":
+            _agreement(r, rows, path)
+        elif name.startswith("question-"):
+            _question(r, rows, path, name[len("question-"):-4])
+        elif name == "crosstabs.csv":
+            _crosstabs(r, rows, path)
+        elif name == "interviews.csv":
+            _interviews(r, rows, path)
+        elif name in ("national.csv", "baselines.json", "baselines.csv") or \
+                name.startswith("sector-"):
+            if name == "baselines.json":
+                rows = [{k: ("" if v is None else str(v)) for k, v in b.items()}
+                        for b in json.loads(text)["baselines"]]
+            _baselines(r, rows, path)
+        elif name == "change.csv":
+            _changes(r, rows, path)
+        elif name not in known:
+            raise RocsError(f"audit: {path} is not a download the ledger knows; a figure in it "
+                            "could not be checked")
+    return r.entries
+
+
+def _agreement(r: _Reader, rows, path):
+    for k, row in enumerate(rows, 2):
+        qid, measure, where = row["question"], row["measure"], f"{path} line {k}"
+        q = r.st["questions"][qid]
+        valid = q["valid"]
+        top = sorted(valid, key=int)[-2:]
+        n, est = _num(row["n"]), _num(row["estimate"])
+        if measure == "share":
+            code = next(c for c in valid if q["labels"][c] == row["category"])
+            r.add(f"q:{qid}", None, None, {code: 1.0}, None if r.weighted else _count(est, n),
+                  where, None, False, f"{qid}, {row['category']}: count")
+        elif measure == "agree" or measure.startswith("agree by "):
+            bid = None if measure == "agree" else measure[len("agree by "):]
+            r.proportion(qid, valid, top, bid, row["group"], n, est,
+                         row["suppressed"] == "True", where, f"{qid} agree")
+        elif measure == "mean" or measure.startswith("mean by "):
+            bid = None if measure == "mean" else measure[len("mean by "):]
+            r.mean(qid, bid, row["group"], n, est, where, f"{qid} mean")
+
+
+def _question(r: _Reader, rows, path, qid):
+    q = r.st["questions"][qid]
+    for k, row in enumerate(rows, 2):
+        where = f"{path} line {k}"
+        if q["type"] == "multi":
+            bid = row["breakdown"]
+            dim, atoms, unit = r.cell(bid, row["group"])
+            n, est = _num(row["n"]), _num(row["estimate"])
+            grp = row["group"] if unit else ALL
+            r.add(f"q:{qid}", dim, atoms, {"n": 1.0}, n, where, unit, True,
+                  f"{qid}, {grp}: base")
+            if not r.weighted:
+                r.add(f"q:{qid}", dim, atoms, {f"o:{row['option']}": 1.0}, _count(est, n),
+                      where, unit, False, f"{qid} = {row['option']}, {grp}: count")
+        elif row["measure"] == "nps":
+            bid = r.st["compare"] if row["group"] != ALL else None
+            dim, atoms, unit = r.cell(bid, row["group"])
+            n = _num(row["n"])
+            grp = row["group"] if unit else ALL
+            r.add(f"q:{qid}", dim, atoms, {c: 1.0 for c in q["valid"]}, n, where, unit, True,
+                  f"{qid} NPS, {grp}: base")
+            if not r.weighted:
+                for col, codes in (("promoters", ("9", "10")), ("detractors",
+                                                                tuple(str(v) for v in range(7)))):
+                    r.add(f"q:{qid}", dim, atoms, {c: 1.0 for c in codes},
+                          _count(_num(row[col]), n), where, unit, False,
+                          f"{qid} {col}, {grp}: count")
+        else:
+            r.mean(qid, row.get("breakdown") or None, row["group"], _num(row["n"]),
+                   _num(row["estimate"]), where, f"{qid} mean")
+
+
+def _crosstabs(r: _Reader, rows, path):
+    for k, row in enumerate(rows, 2):
+        q = r.st["questions"][row["rows"]]
+        code = next(c for c in q["valid"] if q["labels"][c] == row["row"])
+        dim, atoms, unit = r.cell(row["columns"], row["column"])
+        where = f"{path} line {k}"
+        r.add(f"q:{row['rows']}", dim, atoms, {c: 1.0 for c in q["valid"]},
+              _num(row["column_base"]), where, unit, True,
+              f"crosstab {row['rows']}, {row['column']}: base")
+        r.add(f"q:{row['rows']}", dim, atoms, {code: 1.0}, _num(row["n"]), where, unit, False,
+              f"crosstab {row['rows']} = {row['row']}, {row['column']}: count")
+
+
+def _interviews(r: _Reader, rows, path):
+    by = r.st["interviews"]["by"]
+    src = r.st["interviews"]["source"]
+    for k, row in enumerate(rows, 2):
+        where = f"{path} line {k}"
+        if row["group"] == ALL:
+            dim, atoms, unit = None, None, None
+        else:
+            dim = r.st["breakdowns"][by]["question"]
+            atoms, unit = group_atoms(r.st, by, row["group"]), f"{src}|{by}|{row['group']}"
+        r.add("iv", dim, atoms, {"n": 1.0}, _num(row["interviewees_base"]), where, unit, True,
+              f"interviewees, {row['group']}: base")
+        r.add("iv", dim, atoms, {f"t:{row['theme']}": 1.0}, _num(row["interviewees"]), where,
+              unit, False, f"theme {row['theme']}, {row['group']}: interviewees")
+
+
+def _scope(r: _Reader, scope: str, what: str, key: str):
+    sectors = r.st["benchmark"]["sectors"]
+    if scope == "All sectors":
+        return None, None, None
+    if scope == NOT_STATED:
+        return "sector", frozenset({OTHER}), f"{what}|{key}|{NOT_STATED}"
+    if scope not in sectors:
+        raise RocsError(f"ledger: unknown scope {scope!r}")
+    return "sector", frozenset({scope}), f"{what}|{key}|{scope}"
+
+
+def _baselines(r: _Reader, rows, path):
+    for k, row in enumerate(rows, 2):
+        where = f"{path} line {k}"
+        dim, atoms, unit = _scope(r, row["scope"], "bm", row["wave"])
+        table = f"bm:{row['wave']}:{row['measure']}"
+        kk, n, mean = _num(row["organisations"]), _num(row["respondents"]), _num(row["mean"])
+        label = f"{row['scope']} {row['measure']} {row['wave']}"
+        r.add(table, dim, atoms, {"k": 1.0}, kk, where, unit, "orgs", f"{label}: organisations")
+        r.add(table, dim, atoms, {"resp": 1.0}, n, where, unit, True, f"{label}: respondents")
+        r.add(table, dim, atoms, {"sum": 1.0}, None if n is None or mean is None else mean * n,
+              where, unit, False, f"{label}: sum of scores")
+
+
+def _changes(r: _Reader, rows, path):
+    for k, row in enumerate(rows, 2):
+        where = f"{path} line {k}"
+        key = f"{row['from_wave']}:{row['to_wave']}"
+        dim, atoms, unit = _scope(r, row["scope"], "chg", key)
+        table = f"chg:{key}"
+        label = f"{row['scope']} change {key}"
+        total = _num(row["organisations"])
+        r.add(table, dim, atoms, {"k": 1.0}, total, where, unit, "orgs",
+              f"{label}: organisations")
+        for col, coefs in (("up", {"up": 1.0}), ("down", {"down": 1.0}),
+                           ("unchanged", {"k": 1.0, "up": -1.0, "down": -1.0})):
+            r.add(table, dim, atoms, coefs, _num(row[col]), where, unit, False,
+                  f"{label}: {col}")
+
+
+def read_private(text: str, st: dict, where: str) -> list[Entry]:
+    """Entries of one private report's figures.csv: the organisation's own figures (the SELF
+    atom) and the baselines it shows."""
+    r = _Reader(st)
+    rows = _rows(text)
+    base_rows = [row for row in rows if row["kind"] == "baseline"]
+    _baselines(r, [{**row, "organisations": row["organisations"]} for row in base_rows],
+               where)
+    for k, row in enumerate(rows, 2):
+        w = f"{where} line {k}"
+        if row["kind"] == "own":
+            table = f"bm:{row['wave']}:{row['measure']}"
+            n, mean = _num(row["respondents"]), _num(row["mean"])
+            atoms = frozenset({SELF})
+            label = f"own {row['measure']} {row['wave']}"
+            r.add(table, "sector", atoms, {"k": 1.0}, 1.0 if n is not None else None, w, None,
+                  "orgs", f"{label}: organisations")
+            r.add(table, "sector", atoms, {"resp": 1.0}, n, w, None, True,
+                  f"{label}: respondents")
+            r.add(table, "sector", atoms, {"sum": 1.0},
+                  None if n is None or mean is None else n * mean, w, None, False,
+                  f"{label}: sum of scores")
+        elif row["kind"] == "own change":
+            table = f"chg:{row['wave']}"
+            d = row["direction"]
+            atoms = frozenset({SELF})
+            for col, coefs, v in (("organisations", {"k": 1.0}, 1.0),
+                                  ("up", {"up": 1.0}, float(d == "up")),
+                                  ("down", {"down": 1.0}, float(d == "down"))):
+                r.add(table, "sector", atoms, coefs, v, w, None,
+                      "orgs" if col == "organisations" else False,
+                      f"own change {row['wave']}: {col}")
+    return r.entries
