@@ -4,7 +4,6 @@ renderer and the PDF, and property tests of loading. Each threat has its own tes
 from __future__ import annotations
 
 import re
-
 import shutil
 import socket
 from html.parser import HTMLParser
