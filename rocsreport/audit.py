@@ -215,12 +215,13 @@ def sensitive(entries: list[Entry]) -> list[Entry]:
     """Withheld figures, one per distinct cell and quantity. A cell withheld in one place and
     published in another is among them: its range is then a point, and the audit names
     where it was published."""
-    out, seen = [], set()
+    first: dict = {}
     for e in entries:
-        if e.value is None and e.key not in seen:
-            seen.add(e.key)
-            out.append(e)
-    return out
+        if e.value is None:
+            kept = first.get(e.key)
+            if kept is None or (e.primary and not kept.primary):
+                first[e.key] = e
+    return list(first.values())
 
 
 def groups_of(entries: list[Entry]) -> dict[tuple[str, str | None], list[Entry]]:
@@ -251,8 +252,12 @@ def audit(entries: list[Entry], st: dict, truth=None, reader: tuple[str, str] | 
     for (table, dim), group in sorted(groups_of(entries).items(), key=lambda x: str(x[0])):
         # The reader knows its own part of its sector: what it must not learn is the rest
         # (``extra``), not the sector's total.
+        # A complement (withheld only to protect another cell) need not be protected itself;
+        # a cell whose true base is under its threshold is, whatever the files say of it.
         targets = [e for e in sensitive(group) if e.key not in done and not (
-            self_sector is not None and e.atoms is not None and self_sector in e.atoms)]
+            self_sector is not None and e.atoms is not None and self_sector in e.atoms)
+            and (e.primary or (truth is not None and e.base and e.unit is not None
+                               and EPS < (truth(e) or 0.0) < e.base - EPS))]
         targets += [e for e in (extra or []) if (e.table, e.dim) == (table, dim)]
         done |= {e.key for e in targets}
         if not targets:

@@ -217,8 +217,9 @@ def quartiles(values: list[float]) -> tuple[float, float, float]:
     Chosen for disclosure control: an order-statistic quantile (R's type 7 with 5 or 9
     organisations, any median of an odd number) is one organisation's exact score, which the
     ESSnet Handbook on Statistical Disclosure Control (2010, section 4.2) warns against
-    publishing. Every organisation contributes to a Harrell-Davis quantile, so it equals no
-    single score unless the scores are all equal (and then the published mean equals it too).
+    publishing. Every organisation contributes to a Harrell-Davis quantile, so it falls on no
+    single score except by coincidence (tied or symmetric scores); ``_baseline`` withholds a
+    baseline where it does.
     """
     from scipy.stats import beta
 
@@ -381,7 +382,13 @@ def _baseline(scope: str, wave: str, m: str, part: list[tuple[OrgWave, Score]],
         return Baseline(scope, wave, m, None, None, None, None, None, None, True,
                         f"one organisation has more than {b.max_share:.0%} of the respondents")
     mean = sum(s.mean * s.n for _, s in part) / n
-    q1, med, q3 = quartiles(sorted(s.mean for _, s in part))
+    scores = sorted(s.mean for _, s in part)
+    q1, med, q3 = quartiles(scores)
+    if any(abs(q - v) <= 1e-9 * max(1.0, abs(v)) for q in (q1, med, q3) for v in scores):
+        # Tied or symmetric scores can put a quartile exactly on one (and when every score
+        # is the same, the mean shows it too): the baseline is withheld.
+        return Baseline(scope, wave, m, None, None, None, None, None, None, True,
+                        "a quartile would equal an organisation's score")
     return Baseline(scope, wave, m, k, n, mean, med, q1, q3, False)
 
 

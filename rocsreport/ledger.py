@@ -45,6 +45,7 @@ class Entry:
     unit: str | None  # the withholding unit (source|breakdown|group); None for a total
     base: float  # for a count of people or organisations, its threshold (0: not a base)
     label: str  # what it is, for messages
+    primary: bool = False  # withheld for its own sake (not only as a complement): to protect
 
     @property
     def key(self) -> tuple:
@@ -180,6 +181,11 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _primary(row: dict[str, str]) -> bool:
+    """A row withheld for its own sake: suppressed, and not only as a complement."""
+    return str(row.get("suppressed")) == "True" and str(row.get("secondary")) != "True"
+
+
 def _count(p: float | None, n: float | None) -> float | None:
     """A proportion times its base: the count, rounded when it is one (it always is for
     unweighted data; the CSVs carry twelve significant digits)."""
@@ -195,12 +201,14 @@ class _Reader:
         self.entries: list[Entry] = []
         self.weighted = st["weighted"]
 
-    def add(self, table, dim, atoms, coefs, value, where, unit, base, label):
-        """``base``: True for a count of people, "orgs" for a count of organisations."""
+    def add(self, table, dim, atoms, coefs, value, where, unit, base, label,
+            primary: bool = False):
+        """``base``: True for a count of people, "orgs" for a count of organisations.
+        ``primary``: the row says the figure is withheld for its own sake."""
         threshold = (float(self.st["benchmark"]["min_organisations"]) if base == "orgs" else
                      float(self.st["rules"]["suppress_below"]) if base else 0.0)
         self.entries.append(Entry(table, dim, atoms, tuple(sorted(coefs.items())), value, where,
-                                  unit, threshold, label))
+                                  unit, threshold, label, primary and value is None))
 
     def cell(self, bid: str | None, group: str) -> tuple[str | None, frozenset | None, str | None]:
         if bid is None or bid == "all" or group == ALL:
@@ -210,7 +218,7 @@ class _Reader:
         return b["question"], group_atoms(self.st, bid, group), f"{src}|{bid}|{group}"
 
     def proportion(self, qid: str, base: list[str], num: list[str], bid, group, n, est,
-                   suppressed: bool, where: str, what: str):
+                   suppressed: bool, where: str, what: str, primary: bool = False):
         """A base and (unweighted) a count answering yes, in the table of question qid."""
         dim, atoms, unit = self.cell(bid, group)
         table = f"q:{qid}"
@@ -220,12 +228,13 @@ class _Reader:
             # A row marked withheld that carries numbers anyway is both: withheld (so it is
             # checked) and published (so the check finds it).
             self.add(table, dim, atoms, {c: 1.0 for c in base}, v[0], where, unit, True,
-                     f"{label}: base")
+                     f"{label}: base", primary)
             if not self.weighted:
                 self.add(table, dim, atoms, {c: 1.0 for c in num}, v[1], where, unit, False,
-                         f"{label}: count")
+                         f"{label}: count", primary)
 
-    def mean(self, qid: str, bid, group, n, est, where: str, what: str):
+    def mean(self, qid: str, bid, group, n, est, where: str, what: str, suppressed=False,
+             primary: bool = False):
         dim, atoms, unit = self.cell(bid, group)
         q = self.st["questions"][qid]
         table = f"q:{qid}"
@@ -235,10 +244,11 @@ class _Reader:
             total = {c: float(c) for c in q["valid"]}
         else:
             base, total = {"n": 1.0}, {"sum": 1.0}
-        self.add(table, dim, atoms, base, n, where, unit, True, f"{label}: base")
-        if not self.weighted:
-            self.add(table, dim, atoms, total, None if n is None or est is None else est * n,
-                     where, unit, False, f"{label}: sum")
+        for nn, ee in (((None, None),) if suppressed else ()) + ((n, est),) * (n is not None):
+            self.add(table, dim, atoms, base, nn, where, unit, True, f"{label}: base", primary)
+            if not self.weighted:
+                self.add(table, dim, atoms, total, None if nn is None or ee is None else ee * nn,
+                         where, unit, False, f"{label}: sum", primary)
 
 
 def read_files(files: dict[str, str], st: dict) -> list[Entry]:
@@ -259,7 +269,7 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
                 ind = st["indicators"][row["indicator"]]
                 r.proportion(ind["question"], ind["base"], ind["numerator"], None, ALL,
                              _num(row["n"]), _num(row["estimate"]), row["suppressed"] == "True",
-                             f"{path} line {k}", row["indicator"])
+                             f"{path} line {k}", row["indicator"], _primary(row))
         elif name == "all-estimates.csv" or (name.startswith("indicator-")
                                               and name.endswith(".csv")) \
                 or name.startswith("breakdown-"):
@@ -269,7 +279,8 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
                 bid = row.get("breakdown") or name[len("breakdown-"):-4]
                 r.proportion(ind["question"], ind["base"], ind["numerator"], bid,
                              row["group"], _num(row["n"]), _num(row["estimate"]),
-                             row["suppressed"] == "True", f"{path} line {k}", iid)
+                             row["suppressed"] == "True", f"{path} line {k}", iid,
+                             _primary(row))
         elif name == "gaps.csv":
             bid = st["compare"]
             for k, row in enumerate(rows, 2):
@@ -315,10 +326,11 @@ def _agreement(r: _Reader, rows, path):
         elif measure == "agree" or measure.startswith("agree by "):
             bid = None if measure == "agree" else measure[len("agree by "):]
             r.proportion(qid, valid, top, bid, row["group"], n, est,
-                         row["suppressed"] == "True", where, f"{qid} agree")
+                         row["suppressed"] == "True", where, f"{qid} agree", _primary(row))
         elif measure == "mean" or measure.startswith("mean by "):
             bid = None if measure == "mean" else measure[len("mean by "):]
-            r.mean(qid, bid, row["group"], n, est, where, f"{qid} mean")
+            r.mean(qid, bid, row["group"], n, est, where, f"{qid} mean",
+                   row["suppressed"] == "True", _primary(row))
 
 
 def _question(r: _Reader, rows, path, qid):
@@ -330,27 +342,30 @@ def _question(r: _Reader, rows, path, qid):
             dim, atoms, unit = r.cell(bid, row["group"])
             n, est = _num(row["n"]), _num(row["estimate"])
             grp = row["group"] if unit else ALL
+            p = _primary(row)
             r.add(f"q:{qid}", dim, atoms, {"n": 1.0}, n, where, unit, True,
-                  f"{qid}, {grp}: base")
+                  f"{qid}, {grp}: base", p)
             if not r.weighted:
                 r.add(f"q:{qid}", dim, atoms, {f"o:{row['option']}": 1.0}, _count(est, n),
-                      where, unit, False, f"{qid} = {row['option']}, {grp}: count")
+                      where, unit, False, f"{qid} = {row['option']}, {grp}: count", p)
         elif row["measure"] == "nps":
             bid = r.st["compare"] if row["group"] != ALL else None
             dim, atoms, unit = r.cell(bid, row["group"])
             n = _num(row["n"])
             grp = row["group"] if unit else ALL
+            p = _primary(row)
             r.add(f"q:{qid}", dim, atoms, {c: 1.0 for c in q["valid"]}, n, where, unit, True,
-                  f"{qid} NPS, {grp}: base")
+                  f"{qid} NPS, {grp}: base", p)
             if not r.weighted:
                 for col, codes in (("promoters", ("9", "10")), ("detractors",
                                                                 tuple(str(v) for v in range(7)))):
                     r.add(f"q:{qid}", dim, atoms, {c: 1.0 for c in codes},
                           _count(_num(row[col]), n), where, unit, False,
-                          f"{qid} {col}, {grp}: count")
+                          f"{qid} {col}, {grp}: count", p)
         else:
             r.mean(qid, row.get("breakdown") or None, row["group"], _num(row["n"]),
-                   _num(row["estimate"]), where, f"{qid} mean")
+                   _num(row["estimate"]), where, f"{qid} mean", row["suppressed"] == "True",
+                   _primary(row))
 
 
 def _crosstabs(r: _Reader, rows, path):
@@ -359,11 +374,12 @@ def _crosstabs(r: _Reader, rows, path):
         code = next(c for c in q["valid"] if q["labels"][c] == row["row"])
         dim, atoms, unit = r.cell(row["columns"], row["column"])
         where = f"{path} line {k}"
+        p = _primary(row)
         r.add(f"q:{row['rows']}", dim, atoms, {c: 1.0 for c in q["valid"]},
               _num(row["column_base"]), where, unit, True,
-              f"crosstab {row['rows']}, {row['column']}: base")
+              f"crosstab {row['rows']}, {row['column']}: base", p)
         r.add(f"q:{row['rows']}", dim, atoms, {code: 1.0}, _num(row["n"]), where, unit, False,
-              f"crosstab {row['rows']} = {row['row']}, {row['column']}: count")
+              f"crosstab {row['rows']} = {row['row']}, {row['column']}: count", p)
 
 
 def _interviews(r: _Reader, rows, path):
@@ -376,10 +392,11 @@ def _interviews(r: _Reader, rows, path):
         else:
             dim = r.st["breakdowns"][by]["question"]
             atoms, unit = group_atoms(r.st, by, row["group"]), f"{src}|{by}|{row['group']}"
+        p = _primary(row)
         r.add("iv", dim, atoms, {"n": 1.0}, _num(row["interviewees_base"]), where, unit, True,
-              f"interviewees, {row['group']}: base")
+              f"interviewees, {row['group']}: base", p)
         r.add("iv", dim, atoms, {f"t:{row['theme']}": 1.0}, _num(row["interviewees"]), where,
-              unit, False, f"theme {row['theme']}, {row['group']}: interviewees")
+              unit, False, f"theme {row['theme']}, {row['group']}: interviewees", p)
 
 
 def _scope(r: _Reader, scope: str, what: str, key: str):
@@ -400,10 +417,13 @@ def _baselines(r: _Reader, rows, path):
         table = f"bm:{row['wave']}:{row['measure']}"
         kk, n, mean = _num(row["organisations"]), _num(row["respondents"]), _num(row["mean"])
         label = f"{row['scope']} {row['measure']} {row['wave']}"
-        r.add(table, dim, atoms, {"k": 1.0}, kk, where, unit, "orgs", f"{label}: organisations")
-        r.add(table, dim, atoms, {"resp": 1.0}, n, where, unit, True, f"{label}: respondents")
+        p = _primary(row)
+        r.add(table, dim, atoms, {"k": 1.0}, kk, where, unit, "orgs", f"{label}: organisations",
+              p)
+        r.add(table, dim, atoms, {"resp": 1.0}, n, where, unit, True, f"{label}: respondents",
+              p)
         r.add(table, dim, atoms, {"sum": 1.0}, None if n is None or mean is None else mean * n,
-              where, unit, False, f"{label}: sum of scores")
+              where, unit, False, f"{label}: sum of scores", p)
 
 
 def _changes(r: _Reader, rows, path):
@@ -414,12 +434,13 @@ def _changes(r: _Reader, rows, path):
         table = f"chg:{key}"
         label = f"{row['scope']} change {key}"
         total = _num(row["organisations"])
-        r.add(table, dim, atoms, {"k": 1.0}, total, where, unit, "orgs",
-              f"{label}: organisations")
+        p = _primary(row)
+        r.add(table, dim, atoms, {"k": 1.0}, total, where, unit, "orgs", f"{label}: organisations",
+              p)
         for col, coefs in (("up", {"up": 1.0}), ("down", {"down": 1.0}),
                            ("unchanged", {"k": 1.0, "up": -1.0, "down": -1.0})):
             r.add(table, dim, atoms, coefs, _num(row[col]), where, unit, False,
-                  f"{label}: {col}")
+                  f"{label}: {col}", p)
 
 
 def read_private(text: str, st: dict, where: str) -> list[Entry]:

@@ -228,10 +228,11 @@ def _rest_entries(entries: list[Entry], sector: str) -> list[Entry]:
     what the reader could learn about its peers."""
     out, seen = [], set()
     for e in entries:
-        if e.value is None and e.atoms == frozenset({sector}) and e.key not in seen:
+        if e.value is None and e.primary and e.atoms == frozenset({sector}) \
+                and e.key not in seen:
             seen.add(e.key)
-            out.append(replace(e, unit=f"rest|{e.unit}", label=f"{e.label} (its other "
-                               "organisations)"))
+            out.append(replace(e, unit=f"rest|{e.unit}", primary=True,
+                               label=f"{e.label} (its other organisations)"))
     return out
 
 
@@ -332,15 +333,19 @@ def protect(report: Any, con: duckdb.DuckDBPyConnection) -> tuple[Any, Protectio
         # One complement per dimension and round: a cell withheld for one finding is withheld
         # in every table over the same people, and often settles the others too.
         new: dict[str, str] = {}
+        stuck = None
         for f in res.findings:
-            family = f.entry.unit.rsplit("|", 1)[0] if f.entry.unit else f.entry.table
-            dim = family
-            if dim in new:
+            family = (f.entry.unit or f.entry.table).removeprefix("rest|").rsplit("|", 1)[0]
+            if family in new:
                 continue
             u = _complement(f, current, st, truth, public, units | set(new.values()))
             if u is None:
-                raise BuildError(f"disclosure: cannot protect {f.message()}")
-            new[dim] = u
+                stuck = stuck or f  # perhaps settled by this round's other complements
+                continue
+            new[family] = u
+        if not new:
+            assert stuck is not None
+            raise BuildError(f"disclosure: cannot protect {stuck.message()}")
         units |= set(new.values())
     raise BuildError("disclosure: secondary suppression did not converge")
 
@@ -428,7 +433,11 @@ def apply_units(report: Any, units: set[str]) -> Any:
         if drop:
             def cut(values):
                 return tuple(None if k in drop else v for k, v in enumerate(values))
-            interviews = replace(interviews, bases=cut(interviews.bases),
+            interviews = replace(interviews, secondary=tuple(
+                                     sec or (k in drop and base is not None) for k, (sec, base)
+                                     in enumerate(zip(interviews.secondary, interviews.bases,
+                                                      strict=True))),
+                                 bases=cut(interviews.bases),
                                  org_bases=cut(interviews.org_bases),
                                  themes=tuple(replace(t, interviewees=cut(t.interviewees),
                                                       organisations=cut(t.organisations))

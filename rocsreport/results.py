@@ -219,6 +219,7 @@ class InterviewResult:
     themes: tuple[ThemeRow, ...]
     quotes: tuple[Quote, ...]
     by_label: str
+    secondary: tuple[bool, ...] = ()  # per group: withheld as a complement only
 
 
 @dataclass(frozen=True)
@@ -656,4 +657,4 @@ def _interviews(con: duckdb.DuckDBPyConnection, study: Study) -> InterviewResult
         (*labels, ALL),
         tuple(bases[k].interviewees if ok(k) else None for k in keys),
         tuple(bases[k].organisations if ok(k) else None for k in keys),
-        tuple(themes), quotes, bd.label)
+        tuple(themes), quotes, bd.label, tuple(False for _ in keys))

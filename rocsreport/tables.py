@@ -89,10 +89,13 @@ def _range_code(q: Question) -> Code:
 
 
 def _est(e: Estimate) -> list[object]:
-    return [e.n, e.estimate, e.ci_low, e.ci_high, e.effective_n, e.suppressed, e.low_base]
+    return [e.n, e.estimate, e.ci_low, e.ci_high, e.effective_n, e.suppressed, e.low_base,
+            e.secondary]
 
 
-_EST = ["n", "estimate", "ci_low", "ci_high", "effective_n", "suppressed", "low_base"]
+# secondary: withheld only so that another withheld cell cannot be worked out (a complement).
+_EST = ["n", "estimate", "ci_low", "ci_high", "effective_n", "suppressed", "low_base",
+        "secondary"]
 
 
 def csv_files(report: Report) -> list[tuple[str, str, str]]:
@@ -123,7 +126,7 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
         rows = []
         for it in report.likert:
             rows += [[it.question.id, "share", ALL_GROUP, c.label, it.n, c.share, None, None,
-                      None, False, False] for c in it.distribution]
+                      None, False, False, False] for c in it.distribution]
             rows.append([it.question.id, "agree", ALL_GROUP, "", *_est(it.top2)])
             rows.append([it.question.id, "mean", ALL_GROUP, "", *_est(it.mean)])
             for b in it.top2_by:
@@ -143,16 +146,17 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
     for num in report.numbers:
         rows = [["nps", "all" if c.group == ALL_GROUP or compare is None else compare.id,
                  c.group, c.n, c.promoters, c.passives, c.detractors,
-                 c.score.estimate, c.score.ci_low, c.score.ci_high, c.suppressed, c.low_base]
-                for c in num.nps]
+                 c.score.estimate, c.score.ci_low, c.score.ci_high, c.suppressed, c.low_base,
+                 c.score.secondary] for c in num.nps]
         cells = [("all", num.mean)] + [(b.breakdown.id, c) for b in num.mean_by
                                        for c in b.cells]
         rows += [["mean", bid, c.group, c.n, None, None, None, c.estimate, c.ci_low, c.ci_high,
-                  c.suppressed, c.low_base] for bid, c in cells]
+                  c.suppressed, c.low_base, c.secondary] for bid, c in cells]
         out.append((f"question-{num.question.id}.csv", f"{num.question.short}: net promoter "
                     "score and mean", to_csv(["measure", "breakdown", "group", "n", "promoters",
                                               "passives", "detractors", "estimate", "ci_low",
-                                              "ci_high", "suppressed", "low_base"], rows)))
+                                              "ci_high", "suppressed", "low_base",
+                                              "secondary"], rows)))
     for bd in report.study.breakdowns:
         rows = []
         for r in report.indicators:
@@ -174,11 +178,11 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                                  ct.letters[k], e.n, None if c is None else c.n,
                                  None if c is None else c.share,
                                  None if c is None else c.letters, e.suppressed,
-                                 ct.test.f if ct.test else None,
+                                 e.secondary, ct.test.f if ct.test else None,
                                  ct.test.p_value if ct.test else None])
         out.append(("crosstabs.csv", "Crosstabs: column shares, letters and Rao-Scott tests",
                     to_csv(["rows", "row", "columns", "column", "letter", "column_base", "n",
-                            "share", "higher_than", "suppressed", "rao_scott_f",
+                            "share", "higher_than", "suppressed", "secondary", "rao_scott_f",
                             "rao_scott_p"], rows)))
     if report.study.rake is not None:
         out.append(("methodology-margins.csv", "Population margins for raking", to_csv(
@@ -194,11 +198,12 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
          for c in (q.codes or (_range_code(q),))])))
     iv = report.interviews
     if iv is not None:
-        rows = [[t.code, t.label, g, iv.bases[k], t.interviewees[k], t.organisations[k]]
+        rows = [[t.code, t.label, g, iv.bases[k], t.interviewees[k], t.organisations[k],
+                 iv.bases[k] is None, iv.secondary[k]]
                 for t in iv.themes for k, g in enumerate(iv.groups)]
         out.append(("interviews.csv", "Interview themes: interviewees and organisations",
                     to_csv(["theme", "label", "group", "interviewees_base", "interviewees",
-                            "organisations"], rows)))
+                            "organisations", "suppressed", "secondary"], rows)))
     return out
 
 
