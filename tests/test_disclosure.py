@@ -468,7 +468,7 @@ def test_validate_and_orgs_refuse_ids_a_reader_could_confuse(tmp_path):
 
 
 def test_public_and_private_folders_never_replace_each_other(bench_site, tmp_path):
-    root, result, _ = bench_site
+    root, _, _ = bench_site
     site, private = tmp_path / "site", tmp_path / "private"
     run = CliRunner().invoke
     assert run(main, ["build", str(root), "--out", str(site), "--no-pdf"]).exit_code == 0
