@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/bench_index.py
 	$(BIN)/python bench/bench_design.py
+	$(BIN)/python bench/bench_disclosure.py
 
 clean:
 	rm -rf site surveys/*/.rocsreport

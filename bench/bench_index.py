@@ -21,9 +21,10 @@ STAGES = {
             "ingest.load(load_study(ROOT), force=True)",
     "statistics": "from rocsreport.pipeline import compute; compute(ROOT)",
     "site + PDF": "from rocsreport.pipeline import build; build(ROOT, ROOT.parent / 'site', None)",
-    "private reports": "from rocsreport.pipeline import compute; "
+    "private reports": "from rocsreport.pipeline import compute_protected; "
                        "from rocsreport.orgs import write_org_reports; "
-                       "write_org_reports(compute(ROOT)[0], ROOT.parent / 'private')",
+                       "r, _, truth = compute_protected(ROOT); "
+                       "write_org_reports(r, ROOT.parent / 'private', truth=truth)",
 }
 
 RUN = """
