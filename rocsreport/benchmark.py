@@ -255,6 +255,8 @@ def pearson(xs: list[float], ys: list[float]) -> tuple[float, float]:
     sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
     sxx = sum((x - mx) ** 2 for x in xs)
     syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return math.nan, math.nan  # a constant has no correlation
     r = sxy / math.sqrt(sxx * syy)
     if k <= 2 or abs(r) >= 1:
         return r, 0.0
@@ -433,7 +435,14 @@ def _versus_rest(o: OrgWave, s: Score, sector: list[tuple[OrgWave, Score]], conf
     ss = sum((r[0] - 1) * r[0] * r[2] ** 2 + r[0] * r[1] ** 2 for r in rest)
     var = max(0.0, (ss - n * mean * mean) / (n - 1))
     se_rest = math.sqrt(var / n)
-    z = (s.mean - mean) / math.sqrt(s.se ** 2 + se_rest ** 2)
+    se = math.sqrt(s.se ** 2 + se_rest ** 2)
+    if se == 0:
+        # No spread on either side (every customer gave the same answers): the difference is
+        # exact, and either zero or certain.
+        if s.mean == mean:
+            return "not significantly different", 1.0
+        return ("above" if s.mean > mean else "below"), 0.0
+    z = (s.mean - mean) / se
     p = 2 * NormalDist().cdf(-abs(z))
     if p >= 1 - conf:
         return "not significantly different", p
@@ -502,6 +511,8 @@ def _relationships(study: Study, con: duckdb.DuckDBPyConnection, orgs: list[OrgW
             continue
         xs, ys = [p[1] for p in pts], [p[2] for p in pts]
         r, p = pearson(xs, ys)
+        if math.isnan(r):
+            continue  # every organisation has the same index or metric: nothing to relate
         lo, hi = fisher_z_ci(r, len(pts), conf)
         deltas = [(index[(org, latest)] - index[(org, first)],
                    metric[(org, latest)][m] - metric[(org, first)][m])
@@ -511,6 +522,8 @@ def _relationships(study: Study, con: duckdb.DuckDBPyConnection, orgs: list[OrgW
         if len(deltas) > 3:
             cr, _ = pearson([d[0] for d in deltas], [d[1] for d in deltas])
             cci = fisher_z_ci(cr, len(deltas), conf)
+            if math.isnan(cr):
+                cr, cci = None, None
         out.append(Relationship(m, study.question(m).short, latest, len(pts), r, lo, hi, p,
                                 _bins(pts, b.min_organisations), cr, cci, len(deltas),
                                 tuple(pts)))

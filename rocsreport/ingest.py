@@ -245,6 +245,9 @@ def _check_sql(q: Question, col: str, source: Source, study: Study
     elif q.type == "number":
         num = f"TRY_CAST({v} AS DOUBLE)"
         sel(f"{col} IS NOT NULL AND {num} IS NULL", [], f"is not a number ({q.id})")
+        # 'nan', 'inf' and 1e309 parse as doubles but are no survey answer: never loaded.
+        sel(f"{num} IS NOT NULL AND (isnan({num}) OR isinf({num}))", [],
+            f"is not a finite number ({q.id}; expected a number such as 7 or 2.5)")
         if q.min is not None or q.max is not None:
             lo = float("-inf") if q.min is None else q.min
             hi = float("inf") if q.max is None else q.max

@@ -12,6 +12,7 @@ a user fixes the file once, not once per run.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -289,16 +290,74 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+MAX_YAML_BYTES = 4 * 1024 * 1024
+MAX_YAML_DEPTH = 64
+MAX_YAML_NODES = 1_000_000  # after expanding aliases and merge keys
+
+
+def _bounded(text: str, name: str) -> yaml.Node | None:
+    """Compose the YAML after checking, in one linear pass over its events, that it nests no
+    deeper than MAX_YAML_DEPTH (deeper would overflow the composer's recursion); then check
+    that expanding its aliases gives at most MAX_YAML_NODES nodes ("billion laughs": a few
+    lines of aliases that expand to billions)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise SpecError([f"{name}: nested more than {MAX_YAML_DEPTH} levels deep "
+                                 f"(at line {line}); a study needs far fewer"])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    root = yaml.compose(text, Loader=_UniqueKeyLoader)
+    sizes: dict[int, int] = {}
+    # Post-order over the node graph; a node shared by aliases is counted once per use.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)] if root is not None else []
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        kids = ([k for pair in node.value for k in pair] if isinstance(node, yaml.MappingNode)
+                else list(node.value) if isinstance(node, yaml.SequenceNode) else [])
+        if done:
+            sizes[id(node)] = min(MAX_YAML_NODES + 1, 1 + sum(sizes[id(k)] for k in kids))
+        else:
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+    if root is not None and sizes[id(root)] > MAX_YAML_NODES:
+        raise SpecError([f"{name}: its aliases expand to more than {MAX_YAML_NODES:,} values; "
+                         "a study needs far fewer (is an alias repeated inside itself?)"])
+    return root
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning syntax errors into one line naming the file, line and column."""
+    """Parse a YAML file, turning syntax errors into one line naming the file, line and column.
+    The file must be a regular file of at most MAX_YAML_BYTES, bounded in depth and in what
+    its aliases expand to."""
     try:
-        text = path.read_text(encoding="utf-8")
+        st = path.stat()
     except FileNotFoundError:
         raise SpecError([f"{path}: file not found"]) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise SpecError([f"{path}: not a regular file (a study.yaml is a text file)"])
+    if st.st_size > MAX_YAML_BYTES:
+        raise SpecError([f"{path}: {st.st_size:,} bytes, more than the "
+                         f"{MAX_YAML_BYTES // (1024 * 1024)} MB a study.yaml may have"])
+    try:
+        with path.open("rb") as f:
+            text = f.read(MAX_YAML_BYTES + 1).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        node = _bounded(text, path.name)
+        if node is None:
+            return None
+        loader = _UniqueKeyLoader("")
+        try:
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Sequence
 
 from .errors import RocsError
@@ -43,8 +44,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def csv_cell(value: object) -> object:
     """Neutralise spreadsheet formula injection in text cells (OWASP): a text cell starting with
     = + - @ tab or CR gets a leading apostrophe. Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        # Each line of a multi-line cell too: a reader that splits rows at CR or LF sees it
+        # start a row.
+        value = re.sub(r"([\r\n])(?=[=+\-@\t])", r"\1'", value)
+        return "'" + value if value.startswith(_FORMULA_START) else value
     if value is None:
         return ""
     if isinstance(value, float) and math.isfinite(value):
@@ -57,9 +61,13 @@ def csv_cell(value: object) -> object:
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([csv_cell(h) for h in header])
-    for r in rows:
-        w.writerow([csv_cell(v) for v in r])
+    # csv.writer quotes a field holding the line terminator ("\n") but not a bare CR; a reader
+    # that splits rows at CR would start a new row inside it (and a formula there would run).
+    # A row with a CR anywhere is written with every field quoted.
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for r in [header, *rows]:
+        cells = [csv_cell(v) for v in r]
+        (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else w).writerow(cells)
     return buf.getvalue()
 
 

@@ -1,0 +1,123 @@
+"""Hostile and careless input that must fail safe (issue 10): bounded YAML, non-finite numbers,
+CSV rows split at a bare CR, estimators at zero variance. Every hostile input is made here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from rocsreport.benchmark import pearson
+from rocsreport.cli import main
+from rocsreport.tables import to_csv
+
+from .conftest import rows_for
+
+
+def error_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def study_dir(tmp_path, text: str):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "study.yaml").write_text(text, encoding="utf-8")
+    return tmp_path / "s"
+
+
+def test_billion_laughs_is_refused_at_once(tmp_path):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    root = study_dir(tmp_path, "\n".join([*lines, "title: *a8"]) + "\n")
+    start = time.perf_counter()
+    line = error_line(CliRunner().invoke(main, ["validate", str(root)]))
+    assert time.perf_counter() - start < 5
+    assert line == ("Error: study.yaml: its aliases expand to more than 1,000,000 values; a study "
+                    "needs far fewer (is an alias repeated inside itself?)")
+
+
+def test_deep_nesting_is_one_line(tmp_path):
+    root = study_dir(tmp_path, "x: " + "[" * 20000 + "]" * 20000 + "\n")
+    assert error_line(CliRunner().invoke(main, ["validate", str(root)])) == (
+        "Error: study.yaml: nested more than 64 levels deep (at line 1); a study needs far fewer")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "huge"])
+def test_study_yaml_must_be_a_bounded_regular_file(tmp_path, kind):
+    root = tmp_path / "s"
+    root.mkdir()
+    path = root / "study.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:
+        with path.open("wb") as f:
+            f.truncate(5 * 1024 * 1024)  # sparse: 5 MB of nothing
+    start = time.perf_counter()
+    line = error_line(CliRunner().invoke(main, ["validate", str(root)]))
+    assert time.perf_counter() - start < 5
+    if kind == "huge":
+        assert line == (f"Error: {path}: 5,242,880 bytes, more than the 4 MB a study.yaml may "
+                        "have")
+    else:
+        assert line == f"Error: {path}: not a regular file (a study.yaml is a text file)"
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "Infinity", "1e309"])
+def test_non_finite_numbers_are_rejected_with_their_row(make_study, value):
+    rows = rows_for({"A": (12, 12), "B": (12, 12)})
+    for r in rows:
+        r["score"] = "5"
+    rows[3]["score"] = value
+    root = make_study(rows, extra_questions="  - {id: score, type: number, wording: Score}")
+    out = CliRunner().invoke(main, ["validate", str(root)])
+    assert out.exit_code == 1
+    assert (f"problem: data/survey.csv, line 5, column score: value {value!r} is not a finite "
+            "number (score; expected a number such as 7 or 2.5)") in out.output
+
+
+def test_a_bare_carriage_return_cannot_start_a_csv_row():
+    text = to_csv(["label", "n"], [["x\r=cmd|' /C calc'!A0", 3], ["plain", 4]])
+    # Quoted, so a CSV reader keeps it in one cell; escaped, so a reader that splits at CR
+    # (some spreadsheet imports) meets no formula either.
+    assert list(csv.reader(io.StringIO(text, newline=""))) == [
+        ["label", "n"], ["x\r'=cmd|' /C calc'!A0", "3"], ["plain", "4"]]
+    for line in text.replace("\r", "\n").split("\n"):
+        assert not line.lstrip('"').startswith(("=", "+", "-", "@"))
+
+
+def test_a_constant_has_no_correlation_rather_than_a_crash():
+    r, p = pearson([70.0, 70.0, 70.0, 70.0, 70.0], [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert r != r and p != p  # NaN: not published (the relationship is left out)
+
+
+def test_every_customer_a_promoter_builds(tmp_path):
+    # A sector where every respondent gives 10 and the same item scores: zero variance in the
+    # organisation's and its sector's scores. It crashed every build with ZeroDivisionError.
+    import sys
+    sys.path.insert(0, str(tmp_path))
+    from .test_disclosure import make_bench
+
+    orgs = {f"big{k}": ("Big", 20, 3 + k % 5) for k in range(8)}
+    orgs |= {f"same{k}": ("Five", 20, 6) for k in range(6)}
+    root = make_bench(tmp_path / "study", orgs)
+    # Constant answers in sector Five: i1 = i2 = 6 for everyone.
+    path = root / "data" / "responses.csv"
+    rows = list(csv.DictReader(path.open()))
+    for r in rows:
+        if r["org"].startswith("same"):
+            r["i1"] = r["i2"] = "6"
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    out = CliRunner().invoke(main, ["orgs", str(root), "--out", str(tmp_path / "p"),
+                                    "--org", "same0", "--no-pdf"])
+    assert out.exit_code == 0, out.output
+    html = (tmp_path / "p" / "same0" / "index.html").read_text()
+    assert "55.6" in html  # (6 - 1) / 9 * 100: the organisation's exact, spread-free index
