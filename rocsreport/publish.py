@@ -43,6 +43,17 @@ def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes],
     if report.benchmark is not None:
         # The public site sees aggregates only (unless the study publishes organisations).
         report = replace(report, benchmark=report.benchmark.public_view())
+    from jinja2 import TemplateError
+
+    try:
+        return _render_files(report, with_pdf_link)
+    except TemplateError as exc:
+        where = f"{exc.name}, line {exc.lineno}: " if getattr(exc, "lineno", None) else ""
+        raise BuildError(f"template {where}{exc.message}".strip()) from None
+
+
+def _render_files(report: Report, with_pdf_link: bool
+                  ) -> tuple[dict[str, bytes], str, list[str]]:
     builder = Builder(report)
     pages = builder.pages()
     downloads = csv_files(report)

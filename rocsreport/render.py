@@ -23,6 +23,7 @@ from jinja2 import (
     PrefixLoader,
     StrictUndefined,
     TemplateError,
+    TemplateNotFound,
 )
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
@@ -62,14 +63,43 @@ class PageDoc:
 
 
 @functools.lru_cache(maxsize=8)
+class ConfinedLoader(FileSystemLoader):
+    """A template folder's loader that follows no symlink: a template is read only if it is a
+    regular file whose every path part inside the folder is a real file or folder, so a study
+    cannot publish /etc/passwd through a link named like a template."""
+
+    def get_source(self, environment: Environment, template: str):
+        for base in self.searchpath:
+            root = Path(base)
+            parts = template.split("/")
+            if any(p in ("", ".", "..") for p in parts):
+                raise TemplateNotFound(template)
+            path, linked = root, False
+            for part in parts:
+                path = path / part
+                linked = linked or path.is_symlink()
+            if not path.exists():
+                continue
+            if linked or not path.is_file() or root.is_symlink():
+                # Not TemplateNotFound: the next folder's default would be used in silence.
+                raise BuildError(f"{path}: a symbolic link or not a regular file; templates "
+                                 "are read only as plain files inside the template folders")
+            text = path.read_text(encoding="utf-8")
+            mtime = path.stat().st_mtime
+            return text, str(path), lambda p=path, m=mtime: p.stat().st_mtime == m
+        raise TemplateNotFound(template)
+
+
 def environment(study_root: Path) -> Environment:
     """Study templates first, then the defaults; ``default:`` reaches a default template
-    from an override that extends it."""
-    defaults = FileSystemLoader(str(DEFAULTS))
-    loader = ChoiceLoader([FileSystemLoader(str(study_root / "templates")), defaults,
+    from an override that extends it. Every template runs sandboxed (Jinja's
+    SandboxedEnvironment: no attribute starting with an underscore, no unsafe callables), so
+    an override in a contributed study cannot reach Python's internals."""
+    defaults = ConfinedLoader(str(DEFAULTS))
+    loader = ChoiceLoader([ConfinedLoader(str(study_root / "templates")), defaults,
                            PrefixLoader({"default": defaults}, delimiter=":")])
-    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(slug=slug, pct=_pct, pct_range=pct_range, points=points,
                        words=fraction_words, cap=capitalise, num=number, signed=signed,
                        pvalue=pvalue, cidigits=lambda e: ci_digits(e.ci_low, e.ci_high))
@@ -269,7 +299,7 @@ class Builder:
                 caption = res.indicator.label + ("" if by is None else
                                                  f" by {self.study.breakdown(by).label.lower()}")
             figures.append(self.env.get_template("_figure.html").render(chart=c, caption=caption))
-            return f"\n\nROCSFIGURE{len(figures) - 1:04d}\n\n"
+            return _Source(f"\n\nROCSFIGURE{len(figures) - 1:04d}\n\n")
 
         def gap(iid: str) -> str:
             res = self._ind(iid)
@@ -277,7 +307,10 @@ class Builder:
                 raise BuildError(f"{path.name}: gap({iid!r}): the study declares no comparison")
             return gap_sentence(res.gap)
 
-        sandbox = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+        # Every {{ value }} (findings, labels, study facts, anything sliced from them) enters
+        # the page as escaped text, never as Markdown source: ``finalize`` escapes it.
+        sandbox = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
+                                       finalize=_markdown_text)
         try:
             text = sandbox.from_string(path.read_text(encoding="utf-8")).render(
                 estimate=estimate, chart=chart, gap=gap,
@@ -286,8 +319,8 @@ class Builder:
                 study=_StudyFacts(self.study))
         except TemplateError as exc:
             raise BuildError(f"{path.name}: {exc}") from None
-        html = md.markdown(_escape_html(text), extensions=["tables", "smarty"],
-                           output_format="html")
+        html = sanitise(md.markdown(_escape_html(text), extensions=["tables", "smarty"],
+                                    output_format="html"))
         for k, fig in enumerate(figures):
             token = f"ROCSFIGURE{k:04d}"
             html = html.replace(f"<p>{token}</p>", fig).replace(token, fig)
@@ -364,7 +397,47 @@ class _StudyFacts:
         self.synthetic = study.synthetic
 
 
-_TAG = re.compile(r"<(?!/?(?:em|strong|br|sup|sub)\b)")
+class _Source(str):
+    """Markdown source we wrote ourselves (a figure's placeholder): not escaped."""
+
+
+# Python-Markdown's backslash escapes (with the tables extension's |), plus the HTML specials.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
+
+
+def _markdown_text(value: object) -> str:
+    """A value printed into a narrative page's Markdown, as text: HTML-escaped and with every
+    Markdown special character backslash-escaped, so a label cannot become a link, an image,
+    emphasis or markup."""
+    if isinstance(value, _Source):
+        return value
+    text = "" if value is None else str(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+# What Markdown may make on a narrative page (nh3, the Ammonia sanitiser): text structure,
+# tables and links; no attributes but a link's href and a cell's alignment; links relative,
+# http(s) or mailto. No images: the site loads nothing from outside, and figures come from
+# chart(), inserted after sanitising.
+ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "br", "sup", "sub",
+                "ul", "ol", "li", "blockquote", "code", "pre", "hr", "a", "table", "thead",
+                "tbody", "tr", "th", "td", "abbr", "dl", "dt", "dd"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align", "scope"}, "td": {"align"},
+                      "abbr": {"title"}}
+
+
+def sanitise(html: str) -> str:
+    """The HTML of a narrative page, with every tag, attribute and URL scheme outside the
+    allow-list removed."""
+    import nh3
+
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
+                     strip_comments=True)
+
+
+_TAG = re.compile(r"<(?!/?(?:em|strong|br|sup|sub)>)")
 
 
 def _escape_html(text: str) -> str:

@@ -121,3 +121,81 @@ def test_every_customer_a_promoter_builds(tmp_path):
     assert out.exit_code == 0, out.output
     html = (tmp_path / "p" / "same0" / "index.html").read_text()
     assert "55.6" in html  # (6 - 1) / 9 * 100: the organisation's exact, spread-free index
+
+
+# --- code and active content ----------------------------------------------------------------
+
+def with_page(root, text: str):
+    (root / "pages").mkdir(exist_ok=True)
+    (root / "pages" / "index.md").write_text(text, encoding="utf-8")
+    with (root / "study.yaml").open("a") as f:
+        f.write("pages:\n  - {id: index, title: Home, file: pages/index.md}\n")
+    return root
+
+
+def test_a_template_override_cannot_reach_python(make_study, tmp_path):
+    root = make_study(rows_for({"A": (20, 20)}))
+    (root / "templates").mkdir()
+    (root / "templates" / "_notice.html").write_text(
+        "{{ cycler.__init__.__globals__.os.popen('echo pwned > " + str(tmp_path / "x") +
+        "').read() }}")
+    out = CliRunner().invoke(main, ["build", str(root), "--out", str(tmp_path / "site"),
+                                    "--no-pdf"])
+    assert error_line(out) == ("Error: template access to attribute '__init__' of 'type' "
+                               "object is unsafe.")
+    assert not (tmp_path / "x").exists() and not (tmp_path / "site").exists()
+
+
+def test_a_template_symlinked_to_a_system_file_is_refused(make_study, tmp_path):
+    root = make_study(rows_for({"A": (20, 20)}))
+    (root / "templates").mkdir()
+    (root / "templates" / "_notice.html").symlink_to("/etc/passwd")
+    out = CliRunner().invoke(main, ["build", str(root), "--out", str(tmp_path / "site"),
+                                    "--no-pdf"])
+    assert error_line(out) == (f"Error: {root / 'templates' / '_notice.html'}: a symbolic link "
+                               "or not a regular file; templates are read only as plain files "
+                               "inside the template folders")
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("pdf", [False, True], ids=["no-pdf", "pdf"])
+def test_narrative_pages_carry_no_active_content(make_study, tmp_path, pdf):
+    root = with_page(make_study(rows_for({"A": (20, 20)})), (
+        'A <em onmouseover="alert(1)">hover</em> and <em-x>odd</em-x> and '
+        '<span style="color:red">styled</span>, <strong>bare</strong>.\n\n'
+        "[js](javascript:alert(1)) [data](data:text/html,hi) ![img](https://evil.example/x.png) "
+        "[web](https://example.org/page) [mail](mailto:a@example.org) [rel](methodology.html)\n\n"
+        "Title: {{ study.title }}. Finding: {{ finding('yes_share') }}\n"))
+    text = (root / "study.yaml").read_text().replace(
+        "title: Test study", "title: \"[click](javascript:alert(2)) <b>bold</b>\"")
+    (root / "study.yaml").write_text(text)
+    result = CliRunner().invoke(main, ["build", str(root), "--out", str(tmp_path / "site")]
+                                + ([] if pdf else ["--no-pdf"]))
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "site" / "index.html").read_text()
+    body = html[html.index('<main'):]
+    from html.parser import HTMLParser
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append((tag, dict(attrs)))
+
+    narrative = body[:body.index("Finding:")]
+    parser = Tags()
+    parser.feed(narrative)
+    for tag, attrs in parser.found:
+        assert tag not in ("em-x", "span", "img", "b", "script"), tag
+        assert not any(a.startswith("on") or a == "style" for a in attrs), (tag, attrs)
+        assert not attrs.get("href", "").startswith(("javascript:", "data:")), attrs
+    assert "evil.example" not in narrative
+    assert '<a href="https://example.org/page" rel="noopener noreferrer">web</a>' in body
+    assert '<a href="mailto:a@example.org" rel="noopener noreferrer">mail</a>' in body
+    assert '<a href="methodology.html" rel="noopener noreferrer">rel</a>' in body
+    # A tag with attributes is shown as text, not markup; a bare inline tag still works.
+    assert "A &lt;em onmouseover=" in body and "<strong>bare</strong>" in body
+    # The study's title, a label from study.yaml, is text on the page: no link, no tag.
+    assert "Title: [click](javascript:alert(2)) &lt;b&gt;bold&lt;/b&gt;." in body
