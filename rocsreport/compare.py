@@ -31,6 +31,26 @@ def read_baselines(path: Path) -> dict:
     if not isinstance(doc, dict) or not isinstance(doc.get("baselines"), list):
         raise RocsError(f"{path}: expected an object with a 'baselines' list, as in "
                         "baselines.json")
+    for i, b in enumerate(doc["baselines"]):
+        if not isinstance(b, dict):
+            raise RocsError(f"{path}: baselines[{i}]: expected an object, got "
+                            f"{type(b).__name__}")
+        for key, kinds, what in (("scope", (str,), "a text"), ("wave", (str,), "a text"),
+                                 ("measure", (str,), "a text"),
+                                 ("suppressed", (bool,), "true or false")):
+            if not isinstance(b.get(key), kinds):
+                raise RocsError(f"{path}: baselines[{i}].{key}: expected {what}, got "
+                                f"{json.dumps(b.get(key))}")
+        for key in ("q1", "median", "q3"):
+            v = b.get(key)
+            if not b["suppressed"] and (isinstance(v, bool) or not isinstance(v, int | float)
+                                        or v != v or v in (float("inf"), float("-inf"))):
+                raise RocsError(f"{path}: baselines[{i}].{key}: expected a number (the "
+                                f"baseline is not suppressed), got {json.dumps(v)}")
+    measures = doc.get("measures", [])
+    if not isinstance(measures, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("id"), str) for m in measures):
+        raise RocsError(f"{path}: measures: expected a list of objects with an id")
     return doc
 
 

@@ -90,7 +90,13 @@ def fingerprint(study: Study) -> str:
     """A hash of everything a load depends on: the study file, the data files and the loader."""
     h = hashlib.sha256(f"rocsreport {__version__} schema {SCHEMA_VERSION}\n".encode())
     h.update(study.study_file.read_bytes())
+    limit = int(study.max_file_mb * 1e6)
     for s in study.sources:
+        # The size limit before any byte is read: a 10 GB sparse file is refused at once.
+        size = s.file.stat().st_size if s.file.is_file() else 0
+        if size > limit:
+            raise IngestError(f"{s.relpath}: {size:,} bytes is above the limit of {limit:,} "
+                              "bytes (load.max_file_mb)")
         h.update(f"\n{s.id}\n".encode())
         with s.file.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):

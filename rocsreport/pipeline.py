@@ -82,6 +82,12 @@ def build(study_dir: Path, out: Path, pdf: Path | None, make_pdf: bool = True,
           db: Path | None = None) -> BuildResult:
     from .publish import publish  # heavy imports (altair, weasyprint) only when building
 
+    if pdf is not None and make_pdf:
+        target = Path(pdf).resolve()
+        inputs = {Path(s.file).resolve() for s in load_study(study_dir).sources}
+        if target.is_relative_to(Path(study_dir).resolve()) or target in inputs:
+            raise IngestError(f"--pdf {pdf} is inside the study folder or is one of its input "
+                              "files; write the PDF somewhere else")
     report, result, truth = compute_protected(study_dir, db)
     if out.resolve() == Path(study_dir).resolve() or Path(study_dir).resolve().is_relative_to(
             out.resolve()):

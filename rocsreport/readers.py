@@ -12,6 +12,7 @@ malformed or malicious file gives an error rather than a crash or a hang.
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 import tempfile
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
                                   "a chunk); save the file as UTF-8") from None
         layout, skip, names = _layout(src)
         delim = _delimiter(src)
+        _unique_header(src, relpath, delim)
         if layout == "surveymonkey":
             _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
                  "all_varchar = true, header = false, skip = 2, delim = ?, quote = '\"', "
@@ -110,6 +112,19 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
              "strict_mode = true, null_padding = false) " + ("OFFSET ?" if skip else ""),
              [str(src), delim, *([skip] if skip else [])])
     return ReadInfo(encoding=encoding, layout=layout, header_row=1 + skip)
+
+
+def _unique_header(path: Path, relpath: str, delim: str) -> None:
+    """Two columns with one name: which one holds the answers? Refuse, naming both."""
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f, delimiter=delim), [])
+    seen: dict[str, int] = {}
+    for k, name in enumerate(header, 1):
+        name = name.strip()
+        if name and name in seen:
+            raise IngestError(f"{relpath}: line 1: columns {seen[name]} and {k} are both named "
+                              f"{name!r}; every column needs its own name")
+        seen.setdefault(name, k)
 
 
 def _delimiter(path: Path) -> str:

@@ -115,8 +115,19 @@ def short_wave(label: str, code: str) -> str:
 
 
 def slug(text: str) -> str:
-    """A safe file-name part: lower-case letters, digits and hyphens only."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+    """A safe file-name part: lower-case ASCII letters, digits and hyphens only. A name that is
+    not plain ASCII ("小売", "Café") keeps a short hash of itself, so two such names never share
+    a slug; names that differ only in punctuation or case are refused by the spec."""
+    import hashlib
+    import unicodedata
+
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if text.isascii() and base:
+        return base
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")[:40]
+    h = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+    return f"{base}-{h}" if base else h
 
 
 def _pct(p: float | None, digits: int = 0) -> str:
@@ -309,16 +320,20 @@ class Builder:
 
         # Every {{ value }} (findings, labels, study facts, anything sliced from them) enters
         # the page as escaped text, never as Markdown source: ``finalize`` escapes it.
-        sandbox = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
-                                       finalize=_markdown_text)
+        sandbox = _PageSandbox(autoescape=False, undefined=StrictUndefined,
+                               finalize=_markdown_text)
         try:
-            text = sandbox.from_string(path.read_text(encoding="utf-8")).render(
-                estimate=estimate, chart=chart, gap=gap,
-                finding=lambda iid: finding(self._ind(iid), self.study.unit),
-                findings=lambda: [finding(x, self.study.unit) for x in self.report.indicators],
-                study=_StudyFacts(self.study))
+            with _time_budget(PAGE_SECONDS, path.name):
+                text = sandbox.from_string(path.read_text(encoding="utf-8")).render(
+                    estimate=estimate, chart=chart, gap=gap,
+                    finding=lambda iid: finding(self._ind(iid), self.study.unit),
+                    findings=lambda: [finding(x, self.study.unit)
+                                      for x in self.report.indicators],
+                    study=_StudyFacts(self.study))
         except TemplateError as exc:
-            raise BuildError(f"{path.name}: {exc}") from None
+            lineno = getattr(exc, "lineno", None) or _template_line(exc)
+            line = f", line {lineno}" if lineno else ""
+            raise BuildError(f"{path.name}{line}: {exc.message}") from None
         html = sanitise(md.markdown(_escape_html(text), extensions=["tables", "smarty"],
                                     output_format="html"))
         for k, fig in enumerate(figures):
@@ -395,6 +410,71 @@ class _StudyFacts:
         self.sample = study.sample
         self.unit = study.unit
         self.synthetic = study.synthetic
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The page line a runtime error was raised at: Jinja rewrites the traceback so that the
+    template's own frames carry its line numbers."""
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+PAGE_SECONDS = 10  # a narrative page's time budget
+_MAX_POWER = 1_000
+_MAX_REPEAT = 100_000
+
+
+class _PageSandbox(SandboxedEnvironment):
+    """The narrative pages' sandbox, with its arithmetic bounded: no power above 1,000, no
+    string or list repeated into more than 100,000 items, so {{ 9**(9**9) }} is an error, not
+    a hung build. (Jinja's sandbox then also skips folding these operators at compile time.)"""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context, operator, left, right):
+        from jinja2.exceptions import SecurityError
+
+        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_POWER:
+            raise SecurityError(f"a power above {_MAX_POWER:,} is not allowed on a page")
+        if operator == "*":
+            for seq, k in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(k, int) \
+                        and len(seq) * k > _MAX_REPEAT:
+                    raise SecurityError(f"repeating into more than {_MAX_REPEAT:,} items is "
+                                        "not allowed on a page")
+        return super().call_binop(context, operator, left, right)
+
+
+class _time_budget:  # noqa: N801 - used as a context manager
+    """Stop a page that runs longer than ``seconds`` (SIGALRM; only in the main thread)."""
+
+    def __init__(self, seconds: float, name: str):
+        self.seconds, self.name = seconds, name
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.armed = threading.current_thread() is threading.main_thread()
+        if self.armed:
+            def stop(signum, frame):
+                raise BuildError(f"{self.name}: the page took more than {self.seconds:g} s to "
+                                 "render; simplify its expressions")
+            self.old = signal.signal(signal.SIGALRM, stop)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.armed:
+            import signal
+
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
 
 
 class _Source(str):

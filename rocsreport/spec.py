@@ -510,6 +510,17 @@ def load_study(root: Path) -> Study:
     pages = _read_pages(ck, root, ck.get(raw, "pages", "", list, required=False, default=[]))
     benchmark = _read_benchmark(ck, ck.get(raw, "benchmark", "", dict, required=False), qmap,
                                 sources)
+    if benchmark is not None and benchmark.sector in qmap:
+        sq = qmap[benchmark.sector]
+        for c in sq.codes:
+            if c.value in RESERVED_LABELS or c.label in RESERVED_LABELS:
+                ck.add(f"questions.{sq.id}.codes", f"a sector may not be called {c.value!r}: "
+                       "the report uses that label for the nation or the unstated")
+        clash = _slug_clashes([c.value for c in sq.codes])
+        if clash:
+            ck.add(f"questions.{sq.id}.codes", f"sectors {clash[0]!r} and {clash[1]!r} would "
+                   "share a page and a file name (sector-….html); make them differ in more than "
+                   "punctuation or case")
     design = _read_design(ck, ck.get(raw, "design", "", dict, required=False), qmap, sources)
     rake = _read_rake(ck, ck.get(raw, "rake", "", dict, required=False), qmap, sources)
     crosstabs = _read_crosstabs(ck, ck.get(raw, "crosstabs", "", list, required=False,
@@ -536,7 +547,9 @@ def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source
         if not isinstance(body, dict):
             ck.add(path, f"expected a mapping with file and id, got {_describe(body)}")
             continue
-        ck.unknown_keys(body, ("file", "id", "weight", "sheet", "decimal"), path)
+        ck.unknown_keys(body, ("file", "id", "weight", "sheet", "decimal", "outside_study"),
+                        path)
+        outside = ck.get(body, "outside_study", path, bool, required=False, default=False)
         sheet = ck.get(body, "sheet", path, str, required=False)
         decimal = ck.get(body, "decimal", path, str, required=False, default=".")
         if decimal not in (".", ","):
@@ -550,6 +563,10 @@ def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source
         if rel is None or id_col is None:
             continue
         file = (root / rel).resolve()
+        if not outside and not file.is_relative_to(root.resolve()):
+            # Absolute, ../ or a symlink out: a contributed study must not read the machine.
+            ck.add(f"{path}.file", f"must be inside the study folder, got {rel!r} (which is "
+                   f"{file}); to read a file elsewhere on purpose, add outside_study: true")
         fmt = SOURCE_FORMATS.get(file.suffix.lower())
         if fmt is None:
             ck.add(f"{path}.file", f"unsupported file type {file.suffix!r} "
@@ -759,6 +776,14 @@ def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
                        f"(from: {', '.join(labels)}), got {compare!r}")
             else:
                 cmp_t = (str(compare[0]), str(compare[1]))
+        for g in groups:
+            if g.label in RESERVED_LABELS:
+                ck.add(f"{path}.groups", f"a group may not be called {g.label!r}: the report "
+                       "uses that label for the total or the unanswered; rename the group")
+        clash = _slug_clashes([g.label for g in groups])
+        if clash:
+            ck.add(f"{path}.groups", f"groups {clash[0]!r} and {clash[1]!r} would share a page "
+                   "anchor and file name; make them differ in more than punctuation or case")
         out.append(Breakdown(str(bid), label, q.id, groups, cmp_t))
     compares = [b.id for b in out if b.compare]
     if len(compares) > 1:
@@ -826,6 +851,27 @@ def _read_interviews(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Q
     return Interviews(sid, themes, org, by, quote, tuple(str(a) for a in attribution))
 
 
+RESERVED_LABELS = ("All", "All sectors", "Not stated")
+
+
+def _slug_clashes(names: list[str]) -> tuple[str, str] | None:
+    from .render import slug
+
+    seen: dict[str, str] = {}
+    for n in names:
+        k = slug(n)
+        if k in seen and seen[k] != n:
+            return seen[k], n
+        seen.setdefault(k, n)
+    return None
+
+
+GENERATED_PAGES = ("gaps", "agreement", "crosstabs", "interviews", "methodology", "data",
+                   "national", "change", "relationship", "print", "report", "baselines",
+                   "ledger", "robots")
+GENERATED_PREFIXES = ("indicator-", "question-", "breakdown-", "sector-")
+
+
 def _read_pages(ck: _Checker, root: Path, raw: list[Any]) -> tuple[Page, ...]:
     out = []
     for i, body in enumerate(raw):
@@ -841,6 +887,9 @@ def _read_pages(ck: _Checker, root: Path, raw: list[Any]) -> tuple[Page, ...]:
             continue
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", pid):
             ck.add(f"{path}.id", "a page id must be lower-case letters, digits and hyphens")
+        elif pid in GENERATED_PAGES or pid.startswith(GENERATED_PREFIXES):
+            ck.add(f"{path}.id", f"{pid!r} is the name of a page the build makes; choose "
+                   "another id (index replaces the headline page on purpose)")
         file = (root / rel).resolve()
         if not file.is_relative_to(root.resolve()):
             ck.add(f"{path}.file", f"must be inside the study folder, got {rel!r}")

@@ -199,3 +199,89 @@ def test_narrative_pages_carry_no_active_content(make_study, tmp_path, pdf):
     assert "A &lt;em onmouseover=" in body and "<strong>bare</strong>" in body
     # The study's title, a label from study.yaml, is text on the page: no link, no tag.
     assert "Title: [click](javascript:alert(2)) &lt;b&gt;bold&lt;/b&gt;." in body
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("{{ 9**(9**9) }}", "a power above 1,000 is not allowed on a page"),
+    ("{{ 'x' * 10**9 }}", "repeating into more than 100,000 items is not allowed on a page"),
+])
+def test_a_narrative_page_cannot_hang_the_build(make_study, tmp_path, expr, message):
+    root = with_page(make_study(rows_for({"A": (20, 20)})), f"Intro.\n\n{expr}\n")
+    start = time.perf_counter()
+    out = CliRunner().invoke(main, ["build", str(root), "--out", str(tmp_path / "site"),
+                                    "--no-pdf"])
+    assert time.perf_counter() - start < 30
+    assert error_line(out) == f"Error: index.md, line 3: {message}"
+
+
+def test_bad_baselines_json_is_one_line_naming_the_key(tmp_path):
+    from rocsreport.compare import read_baselines
+    from rocsreport.errors import RocsError
+
+    path = tmp_path / "baselines.json"
+    path.write_text('{"baselines": [{"scope": "All sectors", "wave": "W1", "measure": '
+                    '"index", "suppressed": false, "q1": 1, "median": "x", "q3": 3}]}')
+    with pytest.raises(RocsError) as exc:
+        read_baselines(path)
+    assert exc.value.message == (f"{path}: baselines[0].median: expected a number (the "
+                                 'baseline is not suppressed), got "x"')
+
+
+def test_duplicate_column_names_are_refused_naming_both(make_study):
+    rows = rows_for({"A": (12, 12)})
+    root = make_study(rows)
+    path = root / "data" / "survey.csv"
+    text = path.read_text().splitlines()
+    text[0] = text[0].replace("tools", "grp")
+    path.write_text("\n".join(text) + "\n")
+    out = CliRunner().invoke(main, ["validate", str(root)])
+    assert error_line(out) == ("Error: data/survey.csv: line 1: columns 2 and 4 are both named "
+                               "'grp'; every column needs its own name")
+
+
+def test_inputs_stay_inside_the_study(make_study, tmp_path):
+    rows = rows_for({"A": (12, 12)})
+    root = make_study(rows)
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text((root / "data" / "survey.csv").read_text())
+    text = (root / "study.yaml").read_text()
+    for rel in (str(outside), "../elsewhere.csv"):
+        (root / "study.yaml").write_text(text.replace("file: data/survey.csv", f"file: {rel}"))
+        line = error_line(CliRunner().invoke(main, ["validate", str(root)]))
+        assert line.startswith(f"Error: study.yaml: sources.survey.file: must be inside the "
+                               f"study folder, got {rel!r}"), line
+    (root / "data" / "link.csv").symlink_to(outside)
+    (root / "study.yaml").write_text(text.replace("file: data/survey.csv", "file: data/link.csv"))
+    line = error_line(CliRunner().invoke(main, ["validate", str(root)]))
+    assert "sources.survey.file: must be inside the study folder, got 'data/link.csv'" in line
+    # An explicit opt-in reads it.
+    (root / "study.yaml").write_text(text.replace(
+        "file: data/survey.csv", f"file: {outside}\n    outside_study: true"))
+    assert CliRunner().invoke(main, ["validate", str(root)]).exit_code == 0
+
+
+def test_page_ids_and_pdf_paths_cannot_overwrite_generated_files(make_study, tmp_path):
+    root = with_page(make_study(rows_for({"A": (20, 20)})), "Hello.\n")
+    text = (root / "study.yaml").read_text()
+    (root / "study.yaml").write_text(text.replace("{id: index, title: Home",
+                                                  "{id: methodology, title: Home"))
+    line = error_line(CliRunner().invoke(main, ["validate", str(root)]))
+    assert "pages[0].id: 'methodology' is the name of a page the build makes" in line
+    (root / "study.yaml").write_text(text)
+    for pdf in (root / "report.pdf", root / "data" / "survey.csv"):
+        out = CliRunner().invoke(main, ["build", str(root), "--out", str(tmp_path / "s"),
+                                        "--pdf", str(pdf)])
+        assert error_line(out) == (f"Error: --pdf {pdf} is inside the study folder or is one "
+                                   "of its input files; write the PDF somewhere else")
+
+
+def test_sector_and_group_names_keep_their_pages_apart():
+    from rocsreport.render import slug
+
+    assert slug("小売") != slug("銀行") and slug("小売") == slug("小売")
+    assert slug("Retail (food)") == "retail-food"
+    from rocsreport.spec import RESERVED_LABELS, _slug_clashes
+
+    assert _slug_clashes(["Retail (food)", "Retail food", "Banks"]) == ("Retail (food)",
+                                                                        "Retail food")
+    assert "All sectors" in RESERVED_LABELS and "All" in RESERVED_LABELS
