@@ -449,7 +449,7 @@ class _PageSandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-class _time_budget:  # noqa: N801 - used as a context manager
+class _time_budget:
     """Stop a page that runs longer than ``seconds`` (SIGALRM; only in the main thread)."""
 
     def __init__(self, seconds: float, name: str):
