@@ -127,11 +127,22 @@ def load(study: Study, db: Path | None = None, *, force: bool = False) -> LoadRe
     to ``load.max_reject_rate``; above it the load fails and the previous database stays.
     """
     db = Path(db) if db is not None else default_db(study)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IngestError(f"cannot write the database in {db.parent}: {exc.strerror}; if the "
+                          "study folder is read-only, give --db PATH somewhere writable") from None
+    from .locks import exclusive
+
+    # A second load of the same database waits for the first (then finds it up to date).
+    with exclusive(db, "the database", wait=600):
+        return _load(study, db, force)
+
+
+def _load(study: Study, db: Path, force: bool) -> LoadResult:
     fp = fingerprint(study)
     if not force and stored_fingerprint(db) == fp:
         return LoadResult(db, read_summary(db), reused=True)
-
-    db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(db.name + ".tmp")
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -142,9 +153,13 @@ def load(study: Study, db: Path | None = None, *, force: bool = False) -> LoadRe
         con.executemany("INSERT INTO _meta VALUES (?, ?)",
                         [("fingerprint", fp), ("rocsreport", __version__)])
         con.execute("CHECKPOINT")
-    except BaseException:
+    except BaseException as exc:
         con.close()
         tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        if isinstance(exc, duckdb.IOException | OSError) and "space" in str(exc).lower():
+            raise IngestError(f"cannot write the database {db}: the disk is full; the "
+                              "previous database is unchanged") from None
         raise
     con.close()
     try:

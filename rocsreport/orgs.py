@@ -28,6 +28,7 @@ from .folders import (
     kind_of,
 )
 from .ledger import read_files, read_private, structure
+from .locks import exclusive
 from .protect import Truth, public_files, run_audit
 from .publish import render_pdf, swap_in
 from .render import DEFAULTS, environment, short_wave
@@ -125,6 +126,12 @@ def write_org_reports(report: Report, out: Path, org: str | None = None, make_pd
                         f" e.g. {ids[0]})")
     chosen = [org] if org else ids
     out = Path(out).resolve()
+    with exclusive(out, "the private reports"):
+        return _write(report, bm, out, org, chosen, make_pdf, jobs, truth)
+
+
+def _write(report: Report, bm, out: Path, org: str | None, chosen: list[str], make_pdf: bool,
+           jobs: int | None, truth: Truth | None) -> list[str]:
     check_out(out, PRIVATE)
     st = structure(report)
     figures = {o: figures_csv(bm.private_view(o)) for o in chosen}

@@ -7,15 +7,18 @@ folder that it did not create.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 from .errors import BuildError
 from .folders import MARKER_TEXT, SITE, check_out
 from .ledger import read_files, structure
+from .locks import exclusive
 from .protect import Truth, run_audit
 from .render import DEFAULTS, Builder
 from .results import Report
@@ -78,6 +81,12 @@ def _render_files(report: Report, with_pdf_link: bool
 def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
             truth: Truth | None = None) -> tuple[tuple[str, ...], Path | None]:
     out = Path(out).resolve()
+    with exclusive(out, "the site"):
+        return _publish(report, out, pdf, make_pdf, truth)
+
+
+def _publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
+             truth: Truth | None) -> tuple[tuple[str, ...], Path | None]:
     check_out(out, SITE)
     pdf_path = (Path(pdf).resolve() if pdf is not None else out / "report.pdf") if make_pdf \
         else None
@@ -97,9 +106,31 @@ def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
     return tuple(pages), pdf_path
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 with RENAME_EXCHANGE): at every
+    instant one of the two sites is in place. False where the system cannot."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EXDEV):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def swap_in(out: Path, files: dict[str, bytes]) -> None:
     tmp = out.with_name(f".{out.name}.building")
     old = out.with_name(f".{out.name}.previous")
+    if old.exists() and not out.exists():
+        os.replace(old, out)  # a run stopped between the two renames below: put it back
     for stale in (tmp, old):
         if stale.exists():
             shutil.rmtree(stale)
@@ -113,6 +144,9 @@ def swap_in(out: Path, files: dict[str, bytes]) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if out.exists() and _exchange(tmp, out):
+        shutil.rmtree(tmp, ignore_errors=True)  # it now holds the previous site
+        return
     if out.exists():
         os.replace(out, old)
     os.replace(tmp, out)

@@ -153,7 +153,11 @@ def _layout(path: Path) -> tuple[str, int, list[str]]:
     with path.open("r", encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f, delimiter=delim)
         head = [row for _, row in zip(range(3), reader, strict=False)]
-    if len(head) == 3 and any(c.startswith('{"ImportId"') for c in head[2]):
+    # Qualtrics only when its third row is all ImportId cells: one data cell that happens to
+    # start that way must not drop two rows of a plain file.
+    third = [c for c in head[2] if c.strip()] if len(head) == 3 else []
+    if third and len(third) * 2 >= len(head[2]) and all(
+            c.startswith('{"ImportId"') for c in third):
         return "qualtrics", 2, []
     if len(head) >= 2 and any(c in SURVEYMONKEY_SUBHEADS for c in head[1]):
         names, current, seen = [], "", {}

@@ -285,3 +285,55 @@ def test_sector_and_group_names_keep_their_pages_apart():
     assert _slug_clashes(["Retail (food)", "Retail food", "Banks"]) == ("Retail (food)",
                                                                         "Retail food")
     assert "All sectors" in RESERVED_LABELS and "All" in RESERVED_LABELS
+
+
+def test_one_importid_cell_does_not_make_a_plain_file_qualtrics(tmp_path):
+    from rocsreport.readers import _layout
+
+    path = tmp_path / "plain.csv"
+    path.write_text('id,comment,score\n1,fine,3\n2,"{""ImportId"": ""x""} pasted",4\n3,ok,5\n')
+    assert _layout(path)[0] == "plain"
+    real = tmp_path / "qualtrics.csv"
+    real.write_text('id,score\nResponse ID,Score\n"{""ImportId"":""_recordId""}",'
+                    '"{""ImportId"":""QID1""}"\n1,3\n')
+    assert _layout(real)[:2] == ("qualtrics", 2)
+
+
+# --- atomic and exclusive -------------------------------------------------------------------
+
+def test_a_second_build_into_the_same_folder_fails_in_one_line(make_study, tmp_path):
+    from rocsreport.locks import exclusive
+
+    root = make_study(rows_for({"A": (20, 20)}))
+    out = tmp_path / "site"
+    with exclusive(out.resolve(), "the site"):  # another build is writing it
+        res = CliRunner().invoke(main, ["build", str(root), "--out", str(out), "--no-pdf"])
+    assert error_line(res) == (f"Error: another rocsreport run is writing the site "
+                               f"{out.resolve()}; try again when it has finished (lock "
+                               f"{out.resolve().with_name('.site.lock')})")
+    assert not out.exists()
+    res = CliRunner().invoke(main, ["build", str(root), "--out", str(out), "--no-pdf"])
+    assert res.exit_code == 0, res.output
+
+
+def test_the_site_swap_exchanges_in_one_step(tmp_path):
+    from rocsreport.publish import _exchange, swap_in
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "f").write_text("new")
+    (b / "f").write_text("old")
+    assert _exchange(a, b)  # Linux: renameat2(RENAME_EXCHANGE)
+    assert (b / "f").read_text() == "new" and (a / "f").read_text() == "old"
+    out = tmp_path / "site"
+    swap_in(out, {"index.html": b"one"})
+    swap_in(out, {"index.html": b"two"})
+    assert (out / "index.html").read_bytes() == b"two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "site"]
+    # A run stopped between the two renames of the fallback (no site, the previous one kept
+    # aside) is put back before anything else happens.
+    (out).rename(tmp_path / ".site.previous")
+    swap_in(out, {"index.html": b"three"})
+    assert (out / "index.html").read_bytes() == b"three"
+    assert not (tmp_path / ".site.previous").exists()
