@@ -98,6 +98,10 @@ def build(study_dir: Path, out: Path, pdf: Path | None, no_pdf: bool, db: Path |
     click.echo(f"wrote {len(result.pages)} pages to {result.out}/")
     if result.pdf is not None:
         click.echo(f"wrote {result.pdf}")
+    if result.removed:
+        names = ", ".join(result.removed)
+        click.echo(f"removed {len(result.removed)} file(s) that the build does not write: "
+                   f"{names} (to keep them, add to study.yaml: publish: {{keep: [{names}]}})")
     click.echo(f"built in {time.perf_counter() - start:.1f} s")
 
 

@@ -76,6 +76,7 @@ class BuildResult:
     out: Path
     pages: tuple[str, ...]
     pdf: Path | None
+    removed: tuple[str, ...] = ()  # files a user had added to the site, not kept
 
 
 def build(study_dir: Path, out: Path, pdf: Path | None, make_pdf: bool = True,
@@ -92,5 +93,5 @@ def build(study_dir: Path, out: Path, pdf: Path | None, make_pdf: bool = True,
     if out.resolve() == Path(study_dir).resolve() or Path(study_dir).resolve().is_relative_to(
             out.resolve()):
         raise IngestError(f"--out {out} would hold the study folder; choose another folder")
-    pages, pdf_path = publish(report, out, pdf if make_pdf else None, make_pdf, truth)
-    return BuildResult(report, result, out, pages, pdf_path)
+    pages, pdf_path, removed = publish(report, out, pdf if make_pdf else None, make_pdf, truth)
+    return BuildResult(report, result, out, pages, pdf_path, removed)

@@ -79,23 +79,25 @@ def _render_files(report: Report, with_pdf_link: bool
 
 
 def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
-            truth: Truth | None = None) -> tuple[tuple[str, ...], Path | None]:
+            truth: Truth | None = None) -> tuple[tuple[str, ...], Path | None, tuple[str, ...]]:
     out = Path(out).resolve()
     with exclusive(out, "the site"):
         return _publish(report, out, pdf, make_pdf, truth)
 
 
 def _publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
-             truth: Truth | None) -> tuple[tuple[str, ...], Path | None]:
+             truth: Truth | None) -> tuple[tuple[str, ...], Path | None, tuple[str, ...]]:
     check_out(out, SITE)
     pdf_path = (Path(pdf).resolve() if pdf is not None else out / "report.pdf") if make_pdf \
         else None
     in_site = pdf_path is not None and pdf_path.parent == out and pdf_path.name == "report.pdf"
     files, print_html, pages = render_files(report, in_site)
     audit_files(report, files, truth)
+    removed = _user_files(out, files, report.study.keep)
     pdf_bytes = render_pdf(print_html, report.study.root) if pdf_path is not None else None
     if pdf_bytes is not None and in_site:
         files["report.pdf"] = pdf_bytes
+    files[MARKER] = (MARKER_TEXT[SITE] + "".join(f"{n}\n" for n in sorted(files))).encode()
     swap_in(out, files)
     if pdf_bytes is not None and not in_site:
         assert pdf_path is not None
@@ -103,7 +105,27 @@ def _publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
         tmp = pdf_path.with_name(pdf_path.name + ".tmp")
         tmp.write_bytes(pdf_bytes)
         os.replace(tmp, pdf_path)
-    return tuple(pages), pdf_path
+    return tuple(pages), pdf_path, removed
+
+
+def _user_files(out: Path, files: dict[str, bytes], keep: tuple[str, ...]) -> tuple[str, ...]:
+    """Files a user added to the built site since the last build (not in its manifest, the
+    marker file): those in ``publish.keep`` are carried into the new site; the others are named
+    so the build can say it removed them."""
+    marker = out / MARKER
+    if not marker.is_file():
+        return ()
+    for name in keep:
+        path = out / name
+        if name not in files and path.is_file() and not path.is_symlink():
+            files[name] = path.read_bytes()
+    previous = set(marker.read_text(encoding="utf-8").splitlines()[1:])
+    if not previous:
+        return ()  # a site from before manifests: nothing to tell apart
+    added = sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                   if p.is_file() and not p.is_symlink() and str(p.relative_to(out)) not in previous
+                   and p.name != MARKER)
+    return tuple(n for n in added if n not in keep)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -235,6 +235,7 @@ class Study:
     design: DesignSpec | None = None
     rake: RakeSpec | None = None
     crosstabs: tuple[Crosstab, ...] = ()
+    keep: tuple[str, ...] = ()  # publish.keep: files a user adds to the built site (CNAME)
 
     @property
     def weight_column(self) -> str | None:
@@ -459,7 +460,7 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
-            "interviews", "pages", "benchmark", "design", "rake", "crosstabs")
+            "interviews", "pages", "benchmark", "design", "rake", "crosstabs", "publish")
 
 
 def load_study(root: Path) -> Study:
@@ -510,6 +511,7 @@ def load_study(root: Path) -> Study:
     pages = _read_pages(ck, root, ck.get(raw, "pages", "", list, required=False, default=[]))
     benchmark = _read_benchmark(ck, ck.get(raw, "benchmark", "", dict, required=False), qmap,
                                 sources)
+    keep = _read_publish(ck, ck.get(raw, "publish", "", dict, required=False, default={}))
     if benchmark is not None and benchmark.sector in qmap:
         sq = qmap[benchmark.sector]
         for c in sq.codes:
@@ -533,7 +535,8 @@ def load_study(root: Path) -> Study:
                  disclosure=disclosure, max_reject_rate=float(max_reject),
                  max_file_mb=float(max_mb),
                  confidence=float(confidence), interviews=interviews, pages=pages,
-                 benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs, **meta)
+                 benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs,
+                 keep=keep, **meta)
 
 
 def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:
@@ -849,6 +852,26 @@ def _read_interviews(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Q
     if sid is None or themes is None or org is None or by is None:
         return None
     return Interviews(sid, themes, org, by, quote, tuple(str(a) for a in attribution))
+
+
+def _read_publish(ck: _Checker, raw: dict[str, Any]) -> tuple[str, ...]:
+    ck.unknown_keys(raw, ("keep",), "publish")
+    keep = ck.get(raw, "keep", "publish", list, required=False, default=[])
+    out = []
+    for i, name in enumerate(keep):
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+                                                         r"(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*",
+                                                         name):
+            ck.add(f"publish.keep[{i}]", f"expected a file name inside the site such as CNAME "
+                   f"(no absolute path, no ..), got {name!r}")
+            continue
+        if name.startswith(("data/", "assets/")) or name.endswith(".html") or name in (
+                "ledger.json", "baselines.json", "baselines.csv", "report.pdf"):
+            ck.add(f"publish.keep[{i}]", f"{name!r} is where the build writes its own files "
+                   "(pages, downloads, assets); keep only files of your own, such as CNAME")
+            continue
+        out.append(name)
+    return tuple(out)
 
 
 RESERVED_LABELS = ("All", "All sectors", "Not stated")

@@ -337,3 +337,24 @@ def test_the_site_swap_exchanges_in_one_step(tmp_path):
     swap_in(out, {"index.html": b"three"})
     assert (out / "index.html").read_bytes() == b"three"
     assert not (tmp_path / ".site.previous").exists()
+
+
+def test_files_added_to_a_built_site_are_kept_when_declared(make_study, tmp_path):
+    root = make_study(rows_for({"A": (20, 20)}))
+    out = tmp_path / "site"
+    run = CliRunner().invoke
+    assert run(main, ["build", str(root), "--out", str(out), "--no-pdf"]).exit_code == 0
+    (out / "CNAME").write_text("stats.example.org\n")
+    (out / "notes.txt").write_text("mine")
+    res = run(main, ["build", str(root), "--out", str(out), "--no-pdf"])
+    assert ("removed 2 file(s) that the build does not write: CNAME, notes.txt (to keep them, "
+            "add to study.yaml: publish: {keep: [CNAME, notes.txt]})") in res.output
+    assert not (out / "CNAME").exists()
+    (out / "CNAME").write_text("stats.example.org\n")
+    with (root / "study.yaml").open("a") as f:
+        f.write("publish: {keep: [CNAME]}\n")
+    res = run(main, ["build", str(root), "--out", str(out), "--no-pdf"])
+    assert res.exit_code == 0 and "removed" not in res.output
+    assert (out / "CNAME").read_text() == "stats.example.org\n"
+    res = run(main, ["build", str(root), "--out", str(out), "--no-pdf"])  # and again
+    assert (out / "CNAME").read_text() == "stats.example.org\n"
