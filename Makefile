@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_index.py
 	$(BIN)/python bench/bench_design.py
 	$(BIN)/python bench/bench_disclosure.py
+	$(BIN)/python bench/bench_inputs.py
 
 clean:
 	rm -rf site surveys/*/.rocsreport

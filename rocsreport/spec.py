@@ -273,7 +273,11 @@ class Study:
         return self.root / "study.yaml"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML has it (its wheels do): the same YAML, many times faster.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """A SafeLoader that refuses duplicate keys, which PyYAML would otherwise silently overwrite."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -302,7 +306,7 @@ def _bounded(text: str, name: str) -> yaml.Node | None:
     that expanding its aliases gives at most MAX_YAML_NODES nodes ("billion laughs": a few
     lines of aliases that expand to billions)."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_BaseLoader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
@@ -620,7 +624,10 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
         codes = _read_codes(ck, body.get("codes"), f"{path}.codes", False)
         codes += _read_codes(ck, body.get("missing"), f"{path}.missing", True)
         values = [c.value for c in codes]
-        dupes = sorted({v for v in values if values.count(v) > 1})
+        counts: dict[str, int] = {}
+        for v in values:
+            counts[v] = counts.get(v, 0) + 1
+        dupes = sorted(v for v, k in counts.items() if k > 1)
         if dupes:
             ck.add(f"{path}.codes", f"duplicate code(s): {', '.join(dupes)}")
         if qtype in ("single", "multi", "likert") and not [c for c in codes if not c.missing]:
