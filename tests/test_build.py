@@ -170,7 +170,8 @@ def test_failed_build_leaves_the_previous_site(make_study, tmp_path, monkeypatch
     with pytest.raises(BuildError):
         build(root, out, None)
     assert files(out) == before
-    assert not any(p.name.startswith(".site.") for p in tmp_path.iterdir())
+    # Nothing half-built or set aside; only the (empty) lock file of the site stays.
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")] == [".site.lock"]
 
 
 def test_study_templates_override_and_extend_the_defaults(make_study, tmp_path):
