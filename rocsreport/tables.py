@@ -49,8 +49,8 @@ def csv_cell(value: object) -> object:
         # start a row.
         value = re.sub(r"([\r\n])(?=[=+\-@\t])", r"\1'", value)
         return "'" + value if value.startswith(_FORMULA_START) else value
-    if value is None:
-        return ""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""  # withheld, or not computable (an interval on one respondent): never nan
     if isinstance(value, float) and math.isfinite(value):
         # Twelve significant digits: full precision for any use, and the same text whatever
         # order a parallel sum added its terms in.

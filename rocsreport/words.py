@@ -55,10 +55,14 @@ def pct(p: float | None, digits: int = 0) -> str:
     """A proportion as a percentage; None (a suppressed cell) never reaches here by design."""
     if p is None:
         raise ValueError("a suppressed value cannot be formatted")
+    if p != p:
+        return "–"  # not computable (an interval on one respondent): never "nan"
     return f"{100 * p:.{digits}f}%"
 
 
 def pct_range(lo: float, hi: float, digits: int = 0) -> str:
+    if lo != lo or hi != hi:
+        return "not available"
     return f"{100 * lo:.{digits}f}% to {100 * hi:.{digits}f}%"
 
 
@@ -79,6 +83,8 @@ def signed(x: float, digits: int = 0) -> str:
 
 def number(x: float, digits: int = 1) -> str:
     """A number with thousands separators and a real minus sign."""
+    if x != x or x in (float("inf"), float("-inf")):
+        return "–"  # not computable: never "nan" on a page
     return f"{x:,.{digits}f}".replace("-", MINUS)
 
 

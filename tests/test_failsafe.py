@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -351,3 +352,45 @@ def test_files_added_to_a_built_site_are_kept_when_declared(make_study, tmp_path
     assert (out / "CNAME").read_text() == "stats.example.org\n"
     res = run(main, ["build", str(root), "--out", str(out), "--no-pdf"])  # and again
     assert (out / "CNAME").read_text() == "stats.example.org\n"
+
+
+# --- estimators at the edges ------------------------------------------------------------------
+
+def test_wilson_at_p_zero_and_one():
+    # Hand calculation: at p = 0 the Wilson interval is [0, z²/(n + z²)]; at p = 1 it is
+    # [n/(n + z²), 1]. z = 1.959963985 (95%), n = 20. Tolerance 1e-9.
+    from rocsreport.stats.proportions import proportion_ci
+
+    z2 = 1.959963984540054 ** 2
+    assert proportion_ci(0.0, 20) == pytest.approx((0.0, z2 / (20 + z2)), abs=1e-9)
+    assert proportion_ci(1.0, 20) == pytest.approx((20 / (20 + z2), 1.0), abs=1e-9)
+
+
+def test_equal_weights_give_the_unweighted_mean():
+    # All weights 2: Kish's effective n is n, so the interval is the textbook t interval.
+    # Hand calculation for y = 1..5: mean 3, s = sqrt(2.5), t(0.975, 4) = 2.776445105.
+    from rocsreport.stats.means import mean_ci
+
+    ys = [1, 2, 3, 4, 5]
+    mean, lo, hi, neff = mean_ci(5, 10.0, 20.0, 2.0 * sum(ys), 2.0 * sum(y * y for y in ys))
+    half = 2.776445105197793 * (2.5 ** 0.5) / 5 ** 0.5
+    assert (mean, neff) == (3.0, 5.0)
+    assert (lo, hi) == pytest.approx((3 - half, 3 + half), abs=1e-9)
+
+
+def test_one_respondent_is_published_without_nan(make_study, tmp_path):
+    # suppress_below: 1 publishes a cell of one; its mean has no interval. "nan" must not
+    # appear in any page or download.
+    rows = rows_for({"A": (20, 20), "B": (1, 0)})
+    for k, r in enumerate(rows):
+        r["score"] = str(k % 7)
+    root = make_study(rows, extra_questions="  - {id: score, type: number, wording: Score}")
+    with (root / "study.yaml").open("a") as f:
+        f.write("disclosure: {suppress_below: 1, flag_below: 30}\n")
+    res = CliRunner().invoke(main, ["build", str(root), "--out", str(tmp_path / "site"),
+                                    "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    for path in sorted((tmp_path / "site").rglob("*")):
+        if path.suffix in (".html", ".csv", ".json"):
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE), path.name
