@@ -306,15 +306,21 @@ def _bounded(text: str, name: str) -> yaml.Node | None:
     that expanding its aliases gives at most MAX_YAML_NODES nodes ("billion laughs": a few
     lines of aliases that expand to billions)."""
     depth = 0
-    for event in yaml.parse(text, Loader=_BaseLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_YAML_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise SpecError([f"{name}: nested more than {MAX_YAML_DEPTH} levels deep "
-                                 f"(at line {line}); a study needs far fewer"])
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    too_deep = f"{name}: nested more than {MAX_YAML_DEPTH} levels deep (at line {{}}); a study " \
+        "needs far fewer"
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise SpecError([too_deep.format(event.start_mark.line + 1)])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml stops at its own depth limit (1000) before yielding the events.
+        if "nesting depth" in str(exc.problem) and exc.problem_mark is not None:
+            raise SpecError([too_deep.format(exc.problem_mark.line + 1)]) from None
+        raise
     root = yaml.compose(text, Loader=_UniqueKeyLoader)
     sizes: dict[int, int] = {}
     # Post-order over the node graph; a node shared by aliases is counted once per use.
