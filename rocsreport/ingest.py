@@ -326,6 +326,14 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
         con.execute("DROP TABLE IF EXISTS raw")
         columns, info = _read_raw(con, study, source, "raw")
         first = info.first_line
+        if info.lines_table:
+            lines = info.lines_table
+
+            def line(x: str, lines: str = lines) -> str:
+                return f"(SELECT _pl.line FROM {lines} AS _pl WHERE _pl.data_row = {x})"
+        else:
+            def line(x: str, first: int = first) -> str:
+                return f"({x} + {first})"
         infos[source.id] = info
         questions = study.questions_of(source.id)
         needed = [(q.id, c) for q in questions
@@ -338,7 +346,7 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
         if absent:
             continue
         _map_columns(con, questions)
-        _collect_rejects(con, study, source, questions, first)
+        _collect_rejects(con, study, source, questions, line)
         rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
         params: list[object] = []
         selects = []
@@ -348,8 +356,8 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
                 params.append(q.separator)
             selects.append(sql)
         con.execute(
-            f"CREATE TABLE {quote_ident(source.id)} AS SELECT rowid + {first} AS _line, "
-            f"{', '.join(selects)} FROM raw WHERE rowid + {first} NOT IN "
+            f"CREATE TABLE {quote_ident(source.id)} AS SELECT {line('raw.rowid')} AS _line, "
+            f"{', '.join(selects)} FROM raw WHERE {line('raw.rowid')} NOT IN "
             "(SELECT line FROM rejects WHERE source = ?) ORDER BY rowid", [*params, source.id])
         loaded = con.execute(f"SELECT count(*) FROM {quote_ident(source.id)}").fetchone()[0]
         detail = _detail(info)
@@ -473,8 +481,10 @@ def trim_weights(con: duckdb.DuckDBPyConnection, table: str, col: str, lower: fl
 
 
 def _collect_rejects(con: duckdb.DuckDBPyConnection, study: Study, source: Source,
-                     questions: tuple[Question, ...], first: int = 2) -> None:
-    head = f"INSERT INTO rejects SELECT ?, ?, rowid + {first}, ?, v, reason FROM ("
+                     questions: tuple[Question, ...], line=lambda x: f"({x} + 2)") -> None:
+    """Every bad value and duplicate id into ``rejects``; ``line(x)`` is the SQL of the
+    physical line of data row ``x``."""
+    head = f"INSERT INTO rejects SELECT ?, ?, {line('t.rowid')}, ?, v, reason FROM ("
     for q in questions:
         for sql, params in _check_sql(q, quote_ident(q.id), source, study):
             con.execute(f"{head}{sql}) AS t(rowid, v, reason)",
@@ -491,12 +501,12 @@ def _collect_rejects(con: duckdb.DuckDBPyConnection, study: Study, source: Sourc
         WITH r AS (SELECT rowid, {idc} AS id, {row_hash} AS h FROM raw
                    WHERE {" AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in key)}),
              g AS (SELECT id, count(*) AS n, count(DISTINCT h) AS variants, min(rowid) AS first,
-                          list(rowid + {first} ORDER BY rowid) AS lines
+                          list({line('r.rowid')} ORDER BY rowid) AS lines
                    FROM r GROUP BY id HAVING count(*) > 1)
-        SELECT ?, ?, r.rowid + {first}, ?, r.id,
+        SELECT ?, ?, {line('r.rowid')}, ?, r.id,
                CASE WHEN g.variants = 1
                     THEN 'is a duplicate {what}; an identical row is loaded from line '
-                         || (g.first + {first})
+                         || {line('g.first')}
                     ELSE 'is a duplicate {what} with different answers on lines '
                          || array_to_string(g.lines, ', ') || '; all are rejected' END
         FROM r JOIN g USING (id)

@@ -34,6 +34,9 @@ class ReadInfo:
     layout: str = "plain"  # plain, qualtrics
     sheet: str | None = None
     header_row: int = 1  # the file line (or sheet row) just above the first data row
+    # A table (r, line) of each data row's physical line, when blank lines or quoted newlines
+    # make them differ from header_row + 1 + row number.
+    lines_table: str | None = None
 
     @property
     def first_line(self) -> int:
@@ -98,7 +101,8 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
         if layout == "surveymonkey":
             _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
                  "all_varchar = true, header = false, skip = 2, delim = ?, quote = '\"', "
-                 "escape = '\"', strict_mode = true, null_padding = false)", [str(src), delim])
+                 "escape = '\"', strict_mode = true, null_padding = false, "
+                 "max_line_size = 67108864)", [str(src), delim])
             cols = [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})"
                                               ).fetchall()]
             for old, new in zip(cols, names, strict=False):
@@ -109,9 +113,51 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
         # dialect is fixed (not sniffed), so a ragged row is an error, not a new guess.
         _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
              "all_varchar = true, header = true, delim = ?, quote = '\"', escape = '\"', "
-             "strict_mode = true, null_padding = false) " + ("OFFSET ?" if skip else ""),
+             "strict_mode = true, null_padding = false, max_line_size = 67108864) "
+             + ("OFFSET ?" if skip else ""),
              [str(src), delim, *([skip] if skip else [])])
-    return ReadInfo(encoding=encoding, layout=layout, header_row=1 + skip)
+        lines = _physical_lines(con, src, table, delim, 1 + skip)
+    return ReadInfo(encoding=encoding, layout=layout, header_row=1 + skip, lines_table=lines)
+
+
+def _physical_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str, delim: str,
+                    header_records: int) -> str | None:
+    """Where blank lines or quoted newlines make a file's physical lines differ from its
+    records, a table of each data row's first physical line, so every message names the line
+    an editor shows. A regular file (the usual case) is only counted: its newlines, in chunks."""
+    breaks, last = 0, b"\n"
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            breaks += chunk.count(b"\n")
+            last = chunk[-1:]
+    physical = breaks + (0 if last == b"\n" else 1)
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if physical == rows + header_records:
+        return None
+    # Irregular: read the records once to find where each starts (the csv module counts
+    # physical lines; DuckDB skips blank lines, and so does this).
+    limit = csv.field_size_limit()
+    csv.field_size_limit((1 << 31) - 1)
+    starts: list[int] = []
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f, delimiter=delim)
+            prev, seen = 0, 0
+            for row in reader:
+                start, prev = prev + 1, reader.line_num
+                if not row:
+                    continue
+                seen += 1
+                if seen > header_records:
+                    starts.append(start)
+    finally:
+        csv.field_size_limit(limit)
+    if len(starts) != rows:
+        return None  # the reader disagrees with DuckDB: keep row-based numbering
+    name = f"{table}_lines"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT "
+                "generate_subscripts($1, 1) - 1 AS data_row, unnest($1) AS line", [starts])
+    return name
 
 
 def _unique_header(path: Path, relpath: str, delim: str) -> None:

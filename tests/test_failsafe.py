@@ -394,3 +394,29 @@ def test_one_respondent_is_published_without_nan(make_study, tmp_path):
         if path.suffix in (".html", ".csv", ".json"):
             text = path.read_text(encoding="utf-8")
             assert not re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE), path.name
+
+
+def test_line_numbers_are_the_lines_an_editor_shows(tmp_path):
+    # Line 1 header, 2 r1, 3 blank, 4-5 r2 (a quoted newline), 6 r3 (a 3 MB field), 7 r4 (a
+    # bad answer), 8 blank, 9 r1 again (a conflicting duplicate).
+    root = tmp_path / "s"
+    (root / "data").mkdir(parents=True)
+    (root / "study.yaml").write_text(
+        "title: T\nsynthetic: true\nunit: people\nsources:\n  s: {file: data/s.csv, id: rid}\n"
+        "questions:\n  - {id: rid, type: id}\n  - {id: note, type: text, wording: Note}\n"
+        "  - {id: ans, type: single, wording: A, codes: [\"Yes\", \"No\"]}\n"
+        "indicators:\n  i: {label: I, question: ans, numerator: [\"Yes\"]}\n"
+        "load: {max_reject_rate: 1}\n")
+    big = "x" * 3_000_000
+    (root / "data" / "s.csv").write_text("\n".join([
+        "rid,note,ans", "r1,ok,Yes", "", 'r2,"two\nlines",No', f'r3,"{big}",Yes',
+        "r4,fine,Maybe", "", "r1,dup,No"]) + "\n")
+    out = CliRunner().invoke(main, ["validate", str(root)])
+    problems = [line for line in out.output.splitlines() if line.startswith("problem:")]
+    assert problems == [
+        "problem: data/s.csv, line 2, column rid: value 'r1' is a duplicate respondent id with "
+        "different answers on lines 2, 9; all are rejected",
+        "problem: data/s.csv, line 7, column ans: value 'Maybe' is not in the codebook for ans "
+        "(expected one of: Yes, No)",
+        "problem: data/s.csv, line 9, column rid: value 'r1' is a duplicate respondent id with "
+        "different answers on lines 2, 9; all are rejected"]
