@@ -108,7 +108,8 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
             for old, new in zip(cols, names, strict=False):
                 con.execute(f'ALTER TABLE {table} RENAME COLUMN "{old}" TO '
                             '"' + new.replace('"', '""') + '"')
-            return ReadInfo(encoding=encoding, layout=layout, header_row=2)
+            lines = _physical_lines(con, src, table, delim, 2, relpath, layout)
+            return ReadInfo(encoding=encoding, layout=layout, header_row=2, lines_table=lines)
         # Qualtrics puts the question text and an ImportId under the variable names. The
         # dialect is fixed (not sniffed), so a ragged row is an error, not a new guess.
         _sql(con, relpath, f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
@@ -116,12 +117,13 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, fmt: str
              "strict_mode = true, null_padding = false, max_line_size = 67108864) "
              + ("OFFSET ?" if skip else ""),
              [str(src), delim, *([skip] if skip else [])])
-        lines = _physical_lines(con, src, table, delim, 1 + skip)
+        lines = _physical_lines(con, src, table, delim, 1 + skip, relpath, layout)
     return ReadInfo(encoding=encoding, layout=layout, header_row=1 + skip, lines_table=lines)
 
 
 def _physical_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str, delim: str,
-                    header_records: int) -> str | None:
+                    header_records: int, relpath: str = "", layout: str = "plain"
+                    ) -> str | None:
     """Where blank lines or quoted newlines make a file's physical lines differ from its
     records, a table of each data row's first physical line, so every message names the line
     an editor shows. A regular file (the usual case) is only counted: its newlines, in chunks."""
@@ -153,6 +155,12 @@ def _physical_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str, deli
     finally:
         csv.field_size_limit(limit)
     if len(starts) != rows:
+        if layout != "plain":
+            # A guessed layout must account for every record: none dropped in silence.
+            raise IngestError(f"{relpath}: read as a {layout} export ({header_records} header "
+                              f"rows), {rows:,} data rows were found but the file holds "
+                              f"{len(starts):,} records after its header rows; check that it "
+                              "is an unedited export")
         return None  # the reader disagrees with DuckDB: keep row-based numbering
     name = f"{table}_lines"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT "
