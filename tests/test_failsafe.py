@@ -420,3 +420,50 @@ def test_line_numbers_are_the_lines_an_editor_shows(tmp_path):
         "(expected one of: Yes, No)",
         "problem: data/s.csv, line 9, column rid: value 'r1' is a duplicate respondent id with "
         "different answers on lines 2, 9; all are rejected"]
+
+
+def test_a_full_disk_during_a_load_leaves_the_previous_database(make_study, monkeypatch):
+    import duckdb
+
+    from rocsreport import ingest
+    from rocsreport.errors import IngestError
+    from rocsreport.spec import load_study
+
+    root = make_study(rows_for({"A": (12, 12)}))
+    study = load_study(root)
+    first = ingest.load(study)
+    before = first.db.read_bytes()
+    real = ingest._load_into
+
+    def full(con, study):
+        real(con, study)
+        tmp = first.db.with_name(first.db.name + ".tmp.wal")
+        tmp.write_bytes(b"partial")  # what DuckDB leaves when a write fails half-way
+        raise duckdb.IOException("Could not write file: No space left on device")
+    monkeypatch.setattr(ingest, "_load_into", full)
+    with pytest.raises(IngestError) as exc:
+        ingest.load(study, force=True)
+    assert exc.value.message == (f"cannot write the database {first.db}: the disk is full; the "
+                                 "previous database is unchanged")
+    assert first.db.read_bytes() == before
+    assert sorted(p.name for p in first.db.parent.iterdir()
+                  if not p.name.endswith(".lock")) == [first.db.name]
+
+
+def test_a_read_only_study_folder_suggests_db(make_study, monkeypatch, tmp_path):
+    from pathlib import Path
+
+    root = make_study(rows_for({"A": (12, 12)}))
+    real = Path.mkdir
+
+    def read_only(self, *a, **k):
+        if self.name == ".rocsreport":
+            raise PermissionError(13, "Permission denied")
+        return real(self, *a, **k)
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    out = CliRunner().invoke(main, ["load", str(root)])
+    assert error_line(out) == (f"Error: cannot write the database in {root / '.rocsreport'}: "
+                               "Permission denied; if the study folder is read-only, give --db "
+                               "PATH somewhere writable")
+    ok = CliRunner().invoke(main, ["load", str(root), "--db", str(tmp_path / "s.duckdb")])
+    assert ok.exit_code == 0, ok.output
