@@ -81,6 +81,8 @@ class Truth:
 
 
 def truths(con: duckdb.DuckDBPyConnection, report: Any, st: dict) -> Truth:
+    from .results import _design_columns as design_columns
+
     study = report.study
     dims = dims_of(st)
     tables: dict[tuple[str, str | None], Atoms] = {}
@@ -88,7 +90,7 @@ def truths(con: duckdb.DuckDBPyConnection, report: Any, st: dict) -> Truth:
     bqs = sorted({b["question"] for b in st["breakdowns"].values()
                   if survey in st["questions"][b["question"]]["source"]})
     for qid, q in st["questions"].items():
-        if survey not in q["source"] or (q["type"] == "number" and qid in _design_columns(study)):
+        if survey not in q["source"] or (q["type"] == "number" and qid in design_columns(study)):
             continue
         for b in [None, *bqs]:
             tables[(f"q:{qid}", b)] = _question_atoms(con, survey, qid, q, b,
@@ -132,14 +134,6 @@ def truths(con: duckdb.DuckDBPyConnection, report: Any, st: dict) -> Truth:
             own.setdefault(c.org, {}).setdefault((f"chg:{c.from_wave}:{c.to_wave}", "sector"),
                                                  {})[SELF] = vals
     return Truth(tables, own, sector_of)
-
-
-def _design_columns(study) -> set[str]:
-    d = study.design
-    cols = {study.survey.weight} if study.survey.weight else set()
-    if d is not None:
-        cols |= {d.weight, d.strata, *d.clusters, *d.fpc} - {None}
-    return cols
 
 
 def _atom_sql(b: str | None, atoms: tuple[str, ...]) -> str:
