@@ -14,6 +14,7 @@ removed unless the study publishes them) reaches the public site, and only ``pri
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -76,6 +77,32 @@ class Baseline:
     suppressed: bool
     reason: str = ""  # why it is withheld
     secondary: bool = False  # mean and n withheld so a suppressed sector cannot be derived
+    # The mean's design-based interval: respondents clustered in their organisations
+    # (Taylor linearisation of the ratio mean, t on k - 1 degrees of freedom). Withheld with
+    # the mean.
+    se: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    """The change of a national or sector mean index between two waves."""
+
+    scope: str
+    measure: str
+    from_wave: str
+    to_wave: str
+    diff: float
+    ci_low: float
+    ci_high: float
+    df: float  # Welch-Satterthwaite
+    p_value: float
+    p_adjusted: float  # Benjamini-Hochberg across the sectors for the pair; national: as is
+
+    @property
+    def significant(self) -> bool:
+        return self.p_adjusted < 0.05
 
 
 @dataclass(frozen=True)
@@ -157,6 +184,8 @@ class BenchmarkResult:
     counts: tuple[ChangeCount, ...]
     relationships: tuple[Relationship, ...]
     names: tuple[tuple[str, str, str], ...]  # (org, name, sector) for every organisation
+    index_changes: tuple[IndexChange, ...] = ()
+    weighted: bool = False  # organisation and sector figures use the respondent weights
 
     def baseline(self, scope: str, wave: str, measure: str) -> Baseline | None:
         return next((b for b in self.baselines if (b.scope, b.wave, b.measure) ==
@@ -164,6 +193,11 @@ class BenchmarkResult:
 
     def org_wave(self, org: str, wave: str) -> OrgWave | None:
         return next((o for o in self.orgs if (o.org, o.wave) == (org, wave)), None)
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """The satisfaction items: the measures that make up the index."""
+        return tuple(m for m, _ in self.measures if m not in (INDEX, NPS, *self.spec.rates))
 
     def label(self, measure: str) -> str:
         return dict(self.measures).get(measure, measure)
@@ -180,6 +214,30 @@ class BenchmarkResult:
         if self.spec.headline_change:
             return self.spec.headline_change
         return (self.waves[-2], self.waves[-1]) if len(self.waves) > 1 else None
+
+    @property
+    def year_ago(self) -> str | None:
+        """The wave a year before the latest: the first wave of ``headline_change`` when it
+        ends at the latest, else the wave coded twelve months earlier (YYYY-MM codes)."""
+        h = self.spec.headline_change
+        if h and h[1] == self.latest:
+            return h[0]
+        m = re.fullmatch(r"(\d{4})-(\d{2})", self.latest)
+        if m:
+            code = f"{int(m[1]) - 1:04d}-{m[2]}"
+            return code if code in self.waves else None
+        return None
+
+    @property
+    def previous(self) -> str | None:
+        return self.waves[-2] if len(self.waves) > 1 else None
+
+    def index_change(self, scope: str, from_wave: str | None, to_wave: str | None = None,
+                     measure: str = "index") -> IndexChange | None:
+        to_wave = to_wave or self.latest
+        return next((c for c in self.index_changes if (c.scope, c.measure, c.from_wave,
+                                                       c.to_wave) ==
+                     (scope, measure, from_wave, to_wave)), None)
 
     def counts_for(self, pair: tuple[str, str]) -> list[ChangeCount]:
         return [c for c in self.counts if (c.from_wave, c.to_wave) == pair]
@@ -206,6 +264,7 @@ class BenchmarkResult:
             names=tuple(mine),
             baselines=tuple(b for b in self.baselines if b.scope in (NATIONAL, sector)),
             counts=tuple(c for c in self.counts if c.scope in (NATIONAL, sector)),
+            index_changes=tuple(c for c in self.index_changes if c.scope in (NATIONAL, sector)),
             relationships=tuple(replace(r, points=()) for r in self.relationships))
 
 
@@ -275,18 +334,31 @@ def _score(n: int, s: float, ss: float, rules, confidence: float) -> Score:
     return Score(n, mean, mean - half, mean + half, se, False, status == disclosure.LOW)
 
 
-def _org_sql(study: Study) -> tuple[str, list[str]]:
+def _sql_list(values) -> str:
+    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
+
+
+def _org_sql(study: Study, rates: tuple[str, ...] | None = None) -> tuple[str, list[str]]:
+    """One pass over the responses: per organisation and wave, count, Σy and Σy² of the index,
+    of each item (rescaled to 0-100) and of each rate (100 for a respondent in the numerator,
+    0 for one in the base only), then the NPS counts."""
     b = study.benchmark
     assert b is not None
+    rates = b.rates if rates is None else rates
     lo, hi = b.scale
     items = [quote_ident(i) for i in b.items]
     scaled = [f"({i} - {lo}) * 100.0 / ({hi - lo})" for i in items]
+    for rid in rates:
+        ind = study.indicator(rid)
+        col = f"CAST({quote_ident(ind.question)} AS VARCHAR)"
+        scaled.append(f"CASE WHEN list_contains({_sql_list(ind.base)}, {col}) THEN 100.0 * "
+                      f"list_contains({_sql_list(ind.numerator)}, {col})::DOUBLE END")
     count = " + ".join(f"({i} IS NOT NULL)::INTEGER" for i in items)
-    total = " + ".join(f"coalesce({s}, 0)" for s in scaled)
+    total = " + ".join(f"coalesce({s}, 0)" for s in scaled[:len(items)])
     cols = [f"({total}) / nullif({count}, 0) AS y"]
     cols += [f"{s} AS i{k}" for k, s in enumerate(scaled)]
     aggs = ["count(y)", "sum(y)", "sum(y * y)"]
-    for k in range(len(items)):
+    for k in range(len(scaled)):
         aggs += [f"count(i{k})", f"sum(i{k})", f"sum(i{k} * i{k})"]
     if b.nps:
         cols.append(f"{quote_ident(b.nps)} AS rec")
@@ -295,7 +367,7 @@ def _org_sql(study: Study) -> tuple[str, list[str]]:
     sql = (f"SELECT org, wave, {', '.join(aggs)} FROM (SELECT {quote_ident(b.organisation)} AS org,"
            f" CAST({quote_ident(b.wave)} AS VARCHAR) AS wave, {', '.join(cols)} "
            f"FROM {quote_ident(study.survey.id)}) GROUP BY org, wave ORDER BY org, wave")
-    return sql, [INDEX, *b.items]
+    return sql, [INDEX, *b.items, *rates]
 
 
 def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> BenchmarkResult:
@@ -331,6 +403,7 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
         orgs.append(OrgWave(org, name_of.get(org, org), sector_of.get(org, NOT_STATED), wave,
                             tuple(scores)))
     labels = [(INDEX, "Satisfaction index")] + [(i, study.question(i).short) for i in b.items]
+    labels += [(r, study.indicator(r).label + " (%)") for r in b.rates]
     if b.nps:
         labels.append((NPS, "Net promoter score"))
     measure_ids = [m for m, _ in labels]
@@ -338,9 +411,10 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
     positions = _positions(orgs, baselines, measure_ids, conf)
     changes, counts = _changes(orgs, waves, parts, b)
     rels = _relationships(study, con, orgs, waves, conf)
-    return BenchmarkResult(b, waves, wave_labels, tuple(labels), sectors, tuple(orgs),
-                           tuple(baselines), tuple(positions), tuple(changes), tuple(counts),
-                           tuple(rels), tuple(names))
+    res = BenchmarkResult(b, waves, wave_labels, tuple(labels), sectors, tuple(orgs),
+                          tuple(baselines), tuple(positions), tuple(changes), tuple(counts),
+                          tuple(rels), tuple(names))
+    return replace(res, index_changes=tuple(_index_changes(res, conf)))
 
 
 def _nps_score(n: int, prom: int, det: int, rules, conf: float) -> Score:
@@ -368,7 +442,8 @@ def _baselines(orgs: list[OrgWave], waves, sectors, measures, b: Benchmark) -> l
             extra = disclosure.secondary([(s, made[s].n if not made[s].suppressed else None,
                                            made[s].suppressed) for s in sectors])
             for s in extra:
-                made[s] = replace(made[s], mean=None, n=None, k=None, secondary=True)
+                made[s] = replace(made[s], mean=None, n=None, k=None, se=None, ci_low=None,
+                                  ci_high=None, secondary=True)
             out += [made[s] for s in (NATIONAL, *sectors)]
     return out
 
@@ -384,6 +459,7 @@ def _baseline(scope: str, wave: str, m: str, part: list[tuple[OrgWave, Score]],
         return Baseline(scope, wave, m, None, None, None, None, None, None, True,
                         f"one organisation has more than {b.max_share:.0%} of the respondents")
     mean = sum(s.mean * s.n for _, s in part) / n
+    se, lo, hi = cluster_ci(part, mean, n)
     scores = sorted(s.mean for _, s in part)
     q1, med, q3 = quartiles(scores)
     if any(abs(q - v) <= 1e-9 * max(1.0, abs(v)) for q in (q1, med, q3) for v in scores):
@@ -391,7 +467,24 @@ def _baseline(scope: str, wave: str, m: str, part: list[tuple[OrgWave, Score]],
         # is the same, the mean shows it too): the baseline is withheld.
         return Baseline(scope, wave, m, None, None, None, None, None, None, True,
                         "a quartile would equal an organisation's score")
-    return Baseline(scope, wave, m, k, n, mean, med, q1, q3, False)
+    return Baseline(scope, wave, m, k, n, mean, med, q1, q3, False, se=se, ci_low=lo,
+                    ci_high=hi)
+
+
+def cluster_ci(part: list[tuple[OrgWave, Score]], mean: float, n: float,
+               confidence: float = 0.95) -> tuple[float, float, float]:
+    """The design-based interval of a respondent mean pooled over organisations, with the
+    respondents clustered in their organisation (R's survey package: ``svydesign(ids = ~org)``,
+    ``svymean``, ``confint(df = degf)``). Taylor linearisation of the ratio mean: var =
+    k / (k - 1) · Σ (n_i (m_i - mean))² / n², t on k - 1 degrees of freedom. ``n`` is Σ n_i
+    (weighted: Σ w)."""
+    k = len(part)
+    if k < 2:
+        return math.nan, math.nan, math.nan
+    var = k / (k - 1) * sum((s.n * (s.mean - mean)) ** 2 for _, s in part) / n ** 2
+    se = math.sqrt(var)
+    half = t_dist.ppf(0.5 + confidence / 2, k - 1) * se
+    return se, float(mean - half), float(mean + half)
 
 
 def _positions(orgs: list[OrgWave], baselines: list[Baseline], measures, conf: float
@@ -487,6 +580,58 @@ def _changes(orgs: list[OrgWave], waves, sectors, b: Benchmark
             rows[s] = ChangeCount(s, w1, w2, None, None, None, None, True, True)
         counts += [rows[s] for s in (NATIONAL, *sectors)]
     return changes, counts
+
+
+def change_pairs(res: BenchmarkResult) -> list[tuple[str, str]]:
+    """Every pair of waves a change is reported for: each wave on the one before, a year on
+    (the latest on ``year_ago``) and the study's headline pair."""
+    pairs = list(pairwise(res.waves))
+    for extra in ((res.year_ago, res.latest), res.spec.headline_change):
+        if extra and extra[0] and extra not in pairs:
+            pairs.append(tuple(extra))
+    return pairs
+
+
+def welch(d: float, se1: float, df1: float, se2: float, df2: float, conf: float = 0.95
+          ) -> tuple[float, float, float, float]:
+    """Difference of two independent estimates: t with Welch-Satterthwaite degrees of freedom,
+    df = (v1 + v2)² / (v1²/df1 + v2²/df2). Returns (ci_low, ci_high, df, p)."""
+    v1, v2 = se1 ** 2, se2 ** 2
+    se = math.sqrt(v1 + v2)
+    if se == 0:
+        return d, d, math.inf, (1.0 if d == 0 else 0.0)
+    df = (v1 + v2) ** 2 / (v1 ** 2 / df1 + v2 ** 2 / df2)
+    half = t_dist.ppf(0.5 + conf / 2, df) * se
+    return float(d - half), float(d + half), df, float(2 * t_dist.sf(abs(d / se), df))
+
+
+def _index_changes(res: BenchmarkResult, conf: float) -> list[IndexChange]:
+    """Changes of the national and sector mean of every measure between the waves of
+    ``change_pairs``, where both means are published. Waves are independent samples of
+    customers; the same organisations recur, which makes this test conservative. Sector
+    changes are adjusted for multiple comparisons (Benjamini-Hochberg across the sectors of
+    one pair and measure); the national change is one comparison and is not adjusted."""
+    from .stats.proportions import benjamini_hochberg
+
+    out: list[IndexChange] = []
+    for w1, w2 in change_pairs(res):
+        for m, _ in res.measures:
+            made = []
+            for scope in (NATIONAL, *res.sectors):
+                a, b = res.baseline(scope, w1, m), res.baseline(scope, w2, m)
+                if a is None or b is None or a.mean is None or b.mean is None \
+                        or a.se is None or b.se is None or math.isnan(a.se + b.se):
+                    continue
+                d = b.mean - a.mean
+                lo, hi, df, p = welch(d, a.se, a.k - 1, b.se, b.k - 1, conf)
+                made.append(IndexChange(scope, m, w1, w2, d, lo, hi, df, p, p))
+            sectors = [c for c in made if c.scope != NATIONAL]
+            adj = benjamini_hochberg([c.p_value for c in sectors]) if sectors else []
+            for c in made:
+                if c.scope != NATIONAL:
+                    c = replace(c, p_adjusted=adj[sectors.index(c)])
+                out.append(c)
+    return out
 
 
 def _relationships(study: Study, con: duckdb.DuckDBPyConnection, orgs: list[OrgWave], waves,

@@ -34,6 +34,7 @@ class Chart:
 
     svg: str
     alt: str
+    caption: str = ""
 
 
 def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
@@ -339,3 +340,130 @@ def slope(rows: list[dict[str, Any]], waves: list[str], who: str) -> Chart:
     text = "; ".join(f"{s}: " + ", ".join(f"{r['wave']} {r['value']:.1f}" for r in rows
                                           if r["series"] == s) for s in series)
     return Chart(_svg(chart), f"Satisfaction index across waves for {who}. {text}.")
+
+
+SERIES_COLOURS = (BAR, "#6b7785", GROUP_COLOURS[1])
+
+
+def _fmt(v: float, digits: int = 1) -> str:
+    return f"{v:.{digits}f}".replace("-", "−")
+
+
+def trend(rows: list[dict[str, Any]], waves: list[str], what: str, y_title: str = "Index (0-100)"
+          ) -> Chart:
+    """Lines over the waves with a 95% interval band per series (the first series drawn
+    strongest, the others as dashed references). ``rows``: series, wave, value, lo, hi."""
+    series = list(dict.fromkeys(r["series"] for r in rows))
+    colours = list(SERIES_COLOURS[:len(series)])
+    lo = min(r["lo"] for r in rows)
+    hi = max(r["hi"] for r in rows)
+    pad = max(2.0, (hi - lo) * 0.15)
+    y = alt.Scale(domain=[5 * ((lo - pad) // 5), 5 * ((hi + pad) // 5 + 1)], zero=False)
+    x = alt.X("wave:O", sort=waves, title=None, axis=alt.Axis(labelAngle=0))
+    colour = alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=colours),
+                       title=None, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5))
+    base = alt.Chart(alt.Data(values=rows))
+    band = base.mark_area(opacity=0.18).encode(x=x, y=alt.Y("lo:Q", scale=y, title=y_title),
+                                               y2="hi:Q", color=colour)
+    line = base.mark_line(point=True, strokeWidth=2.5).encode(
+        x=x, y=alt.Y("value:Q", scale=y), color=colour,
+        strokeDash=alt.StrokeDash("series:N", sort=series, title=None, scale=alt.Scale(
+            domain=series, range=[[1, 0], [5, 3], [2, 2]][:len(series)])))
+    text = base.mark_text(dy=-12, fontSize=11, color=INK).transform_filter(
+        alt.datum.series == series[0]).encode(x=x, y=alt.Y("value:Q", scale=y),
+                                              text=alt.Text("value:Q", format=".1f"))
+    chart = alt.layer(band, line, text).properties(width=max(260, 110 * len(waves)), height=220)
+    parts = "; ".join(f"{s}: " + ", ".join(
+        f"{r['wave']} {_fmt(r['value'])} (95% CI {_fmt(r['lo'])} to {_fmt(r['hi'])})"
+        for r in rows if r["series"] == s) for s in series)
+    return Chart(_svg(chart), f"Line chart of {what} across waves. {parts}.")
+
+
+def ranking(rows: list[dict[str, Any]], reference: float | None, what: str,
+            reference_label: str, hidden: list[str], scale: tuple[float, float] | None = None
+            ) -> Chart:
+    """One row per group, highest first: the estimate as a dot with its 95% interval, and the
+    national figure as a vertical line. ``rows``: group, value, lo, hi."""
+    order = [r["group"] for r in sorted(rows, key=lambda r: (-r["value"], r["group"]))]
+    lo = min([r["lo"] for r in rows] + ([reference] if reference is not None else []))
+    hi = max([r["hi"] for r in rows] + ([reference] if reference is not None else []))
+    pad = max(1.0, (hi - lo) * 0.1)
+    dom = list(scale) if scale else [5 * ((lo - pad) // 5), 5 * ((hi + pad) // 5 + 1)]
+    xs = alt.Scale(domain=dom, zero=False)
+    y = alt.Y("group:N", sort=order, title=None)
+    base = alt.Chart(alt.Data(values=rows)).encode(y=y)
+    whisk = base.mark_rule(color=MUTED, strokeWidth=2).encode(
+        x=alt.X("lo:Q", scale=xs, title=what, axis=alt.Axis(tickCount=6)), x2="hi:Q")
+    dot = base.mark_point(filled=True, size=90, color=BAR, opacity=1).encode(x="value:Q")
+    text = base.mark_text(align="left", dx=8, fontSize=11, color=INK).encode(
+        x="hi:Q", text=alt.Text("value:Q", format=".1f"))
+    layers = [whisk, dot, text]
+    if reference is not None:
+        ref = alt.Chart(alt.Data(values=[{"x": reference, "label": reference_label}]))
+        layers.insert(0, ref.mark_rule(color=GROUP_COLOURS[1], strokeDash=[5, 3],
+                                       strokeWidth=1.5).encode(x="x:Q"))
+    chart = alt.layer(*layers).properties(width=300, height=max(ROW, 26 * len(rows)))
+    ref_text = (f" {reference_label}: {_fmt(reference)} (the dashed line)."
+                if reference is not None else "")
+    tail = f" Not shown, withheld: {', '.join(hidden)}." if hidden else ""
+    parts = "; ".join(f"{r['group']} {_fmt(r['value'])} (95% CI {_fmt(r['lo'])} to "
+                      f"{_fmt(r['hi'])})" for r in sorted(rows, key=lambda r: order.index(
+                          r["group"])))
+    return Chart(_svg(chart), f"Dot chart of {what}, highest first: {parts}.{ref_text}{tail}")
+
+
+def ranges(rows: list[dict[str, Any]], what: str, hidden: list[str] | None = None,
+           x_title: str = "Score (0-100)") -> Chart:
+    """One row per label: the interquartile range of organisations' scores as a bar and the
+    median as a tick, for one or two series (the second drawn beside the first, paler).
+    ``rows``: label, series, q1, median, q3."""
+    labels = list(dict.fromkeys(r["label"] for r in rows))
+    series = list(dict.fromkeys(r["series"] for r in rows))
+    lo = min(r["q1"] for r in rows)
+    hi = max(r["q3"] for r in rows)
+    xs = alt.Scale(domain=[5 * ((lo - 3) // 5), 5 * ((hi + 3) // 5 + 1)], zero=False)
+    y = alt.Y("label:N", sort=labels, title=None)
+    colour = alt.Color("series:N", sort=series, title=None, scale=alt.Scale(
+        domain=series, range=["#9cbad3", "#d5d9de"][:len(series)]),
+        legend=alt.Legend(symbolType="square") if len(series) > 1 else None)
+    off = alt.YOffset("series:N", sort=series) if len(series) > 1 else alt.Undefined
+    base = alt.Chart(alt.Data(values=rows)).encode(y=y, yOffset=off)
+    box = base.mark_bar(height=12 if len(series) > 1 else 16).encode(
+        x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q", color=colour)
+    med = base.mark_tick(color=INK, thickness=2, size=12 if len(series) > 1 else 18).encode(
+        x="median:Q")
+    step = 36 if len(series) > 1 else 26
+    chart = alt.layer(box, med).properties(width=320, height=alt.Step(step // len(series))
+                                           if len(series) > 1 else step * len(labels))
+    parts = "; ".join(f"{r['label']}, {r['series']}: median {_fmt(r['median'])}, quartiles "
+                      f"{_fmt(r['q1'])} to {_fmt(r['q3'])}" for r in rows)
+    tail = f" Not shown, withheld: {', '.join(hidden)}." if hidden else ""
+    return Chart(_svg(chart), f"Range chart of {what}: the middle half of organisations "
+                 f"(lower to upper quartile) with the median. {parts}.{tail}")
+
+
+def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[str],
+                 national: dict[str, float]) -> Chart:
+    """Small multiples, one per measure: each group's mean with its 95% interval, and the
+    national mean as a dashed line. ``rows``: measure, group, value, lo, hi."""
+    data = [dict(r, kind="group") for r in rows]
+    data += [{"measure": m, "x": v, "kind": "ref"} for m, v in national.items()]
+    y = alt.Y("group:N", sort=groups, title=None)
+    xs = alt.Scale(zero=False)
+    own = alt.datum.kind == "group"
+    whisk = alt.Chart().transform_filter(own).mark_rule(color=MUTED, strokeWidth=1.5).encode(
+        y=y, x=alt.X("lo:Q", scale=xs, title=None, axis=alt.Axis(tickCount=4)), x2="hi:Q")
+    dot = alt.Chart().transform_filter(own).mark_point(filled=True, size=45, color=BAR,
+                                                       opacity=1).encode(y=y, x="value:Q")
+    ref = alt.Chart().transform_filter(alt.datum.kind == "ref").mark_rule(
+        color=GROUP_COLOURS[1], strokeDash=[4, 3]).encode(x="x:Q")
+    chart = alt.layer(ref, whisk, dot, data=alt.Data(values=data)).properties(
+        width=120, height=20 * len(groups)).facet(
+        facet=alt.Facet("measure:N", sort=measures, title=None,
+                        header=alt.Header(labelFontSize=11, labelLimit=140)),
+        columns=4).resolve_scale(x="independent")
+    parts = "; ".join(f"{m} (national {_fmt(national[m])}" + "".join(
+        f", {r['group']} {_fmt(r['value'])}" for r in rows if r["measure"] == m) + ")"
+        for m in measures if m in national)
+    return Chart(_svg(chart), "Small multiples of each measure's mean by sector, with 95% "
+                 f"intervals; dashed: the national mean. {parts}.")

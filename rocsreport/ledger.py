@@ -260,8 +260,11 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
         name = path.rsplit("/", 1)[-1]
         if not path.startswith("data/") and path not in ("baselines.json", "baselines.csv"):
             continue
-        if name.startswith("methodology-") or name == "relationship.csv":
-            # Counts of records per source and the codebook; correlations are not additive.
+        if name.startswith("methodology-") or name in ("relationship.csv",
+                                                        "index-change.csv"):
+            # Counts of records per source and the codebook; correlations are not additive;
+            # a change of a mean is published only where both means are (the difference of
+            # two published figures).
             continue
         rows = _rows(text) if name.endswith(".csv") else []
         if name == "index.csv":

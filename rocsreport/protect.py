@@ -439,13 +439,17 @@ def apply_units(report: Any, units: set[str]) -> Any:
     bm = report.benchmark
     if bm is not None:
         bm = replace(bm, baselines=tuple(
-            replace(b, mean=None, n=None, k=None, secondary=True)
+            replace(b, mean=None, n=None, k=None, se=None, ci_low=None, ci_high=None,
+                    secondary=True)
             if f"bm|{b.wave}|{b.scope}" in units and not b.suppressed else b
             for b in bm.baselines), counts=tuple(
             replace(c, up=None, down=None, unchanged=None, total=None, suppressed=True,
                     secondary=True)
             if f"chg|{c.from_wave}:{c.to_wave}|{c.scope}" in units and not c.suppressed
             else c for c in bm.counts))
+        # Changes of a mean are published only where both means are.
+        from .benchmark import _index_changes
+        bm = replace(bm, index_changes=tuple(_index_changes(bm, report.study.confidence)))
     return replace(report, indicators=indicators, gaps=tuple(gaps), likert=likert,
                    multis=multis, numbers=tuple(numbers), crosstabs=crosstabs,
                    interviews=interviews, benchmark=bm)

@@ -31,9 +31,11 @@ from markupsafe import Markup, escape
 from . import __version__
 from . import charts as ch
 from .errors import BuildError
+from .benchmark import INDEX, NATIONAL, NPS
 from .results import ALL, Estimate, Gap, IndicatorResult, Report
 from .words import (
     capitalise,
+    change_words,
     ci_digits,
     fraction_words,
     number,
@@ -41,6 +43,7 @@ from .words import (
     pct_range,
     points,
     signed,
+    threshold,
 )
 
 DEFAULTS = Path(str(resources.files("rocsreport.templates")))
@@ -102,7 +105,9 @@ def environment(study_root: Path) -> Environment:
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(slug=slug, pct=_pct, pct_range=pct_range, points=points,
                        words=fraction_words, cap=capitalise, num=number, signed=signed,
-                       pvalue=pvalue, cidigits=lambda e: ci_digits(e.ci_low, e.ci_high))
+                       pvalue=pvalue, cidigits=lambda e: ci_digits(e.ci_low, e.ci_high),
+                       threshold=threshold)
+    env.globals.update(change_words=change_words)
     return env
 
 
@@ -213,7 +218,9 @@ class Builder:
         index_body = self.narrative(narrative["index"].file) if "index" in narrative else ""
         pages.append(PageDoc("index", narrative["index"].title if "index" in narrative
                              else "Headline findings", "Findings", "_headline.html",
-                             {"headline_chart": self.headline_chart()}, index_body))
+                             {"headline_chart": self.headline_chart(),
+                              "trend": self.trend_chart(NATIONAL, INDEX)
+                              if r.benchmark is not None else None}, index_body))
         if r.gaps and r.compare is not None:
             pages.append(PageDoc("gaps", "Perspective gap", "Findings", "_gaps.html", {
                 "chart": self.chart("gaps", lambda: ch.dumbbell(list(r.gaps),
@@ -264,6 +271,7 @@ class Builder:
         bm = self.report.benchmark
         assert bm is not None
         short = {w: short_wave(bm.wave_label(w), w) for w in bm.waves}
+        latest = bm.latest
         rows = [{"scope": b.scope, "wave": short[b.wave], "median": b.median, "q1": b.q1,
                  "q3": b.q3}
                 for b in bm.baselines if b.measure == "index" and not b.suppressed]
@@ -273,19 +281,114 @@ class Builder:
         if bm.headline in pairs:
             pairs.remove(bm.headline)
             pairs.insert(0, bm.headline)
+        nat = bm.baseline(NATIONAL, latest, INDEX)
+        charts: dict[str, ch.Chart | None] = {
+            "multiples": multiples,
+            "ranking": self._ranking(INDEX, "Satisfaction index (0-100)"),
+            "nps": self._ranking(NPS, "Net promoter score (−100 to +100)") if bm.spec.nps
+            else None,
+            "grid": self._grid(),
+            "spread": self._spread(),
+        }
+        for r in bm.spec.rates:
+            charts[f"rate:{r}"] = self._ranking(r, bm.label(r))
         pages = [PageDoc("national", "National index", "Benchmark", "_national.html",
-                         {"bm": bm, "chart": multiples}),
-                 PageDoc("change", "Change between waves", "Benchmark", "_change.html",
-                         {"bm": bm, "pairs": pairs})]
+                         {"bm": bm, "chart": multiples, "charts": charts, "nat": nat})]
+        if len(bm.waves) > 1:
+            pages.append(PageDoc("change", "Change between waves", "Benchmark",
+                                 "_change.html", {"bm": bm, "pairs": pairs}))
         if bm.relationships:
-            charts = [self.chart(f"rel:{x.metric}", lambda x=x: ch.binned_scatter(
+            rel = [self.chart(f"rel:{x.metric}", lambda x=x: ch.binned_scatter(
                 x.label, [{"index": b.index, "metric": b.metric} for b in x.bins],
                 x.r, x.ci_low, x.ci_high)) for x in bm.relationships]
             pages.append(PageDoc("relationship", "Service and business performance",
-                                 "Benchmark", "_relationship.html", {"bm": bm, "charts": charts}))
-        pages += [PageDoc(f"sector-{slug(s)}", s, "Sectors", "_sector.html",
-                          {"bm": bm, "sector": s}) for s in bm.sectors]
+                                 "Benchmark", "_relationship.html", {"bm": bm, "charts": rel}))
+        for sector in bm.sectors:
+            pages.append(PageDoc(f"sector-{slug(sector)}", sector, "Sectors", "_sector.html", {
+                "bm": bm, "sector": sector, "pairs": pairs,
+                "trend": self.trend_chart(sector, INDEX),
+                "nps_trend": self.trend_chart(sector, NPS) if bm.spec.nps else None,
+                "items": self._items(sector)}))
         return pages
+
+    def trend_chart(self, scope: str, measure: str) -> ch.Chart | None:
+        """The scope's mean across waves with its interval, against the national mean; where
+        the scope's mean is withheld in a wave, its median with the interquartile range
+        against the national median."""
+        bm = self.report.benchmark
+        assert bm is not None
+        return self.chart(f"trend:{scope}:{measure}", lambda: _trend(bm, scope, measure))
+
+    def _ranking(self, measure: str, what: str) -> ch.Chart | None:
+        bm = self.report.benchmark
+        assert bm is not None
+        got = [bm.baseline(s, bm.latest, measure) for s in bm.sectors]
+        rows = [{"group": b.scope, "value": b.mean, "lo": b.ci_low, "hi": b.ci_high}
+                for b in got if b is not None and b.mean is not None]
+        hidden = [b.scope for b in got if b is not None and b.mean is None]
+        nat = bm.baseline(NATIONAL, bm.latest, measure)
+        if not rows:
+            return None
+        return self.chart(f"rank:{measure}", lambda: ch.ranking(
+            rows, nat.mean if nat and nat.mean is not None else None,
+            f"{what}, {bm.wave_label(bm.latest)}", "National", hidden))
+
+    def _grid(self) -> ch.Chart | None:
+        bm = self.report.benchmark
+        assert bm is not None
+        measures = [m for m, _ in bm.measures if m != NPS and m not in bm.spec.rates]
+        rows, national = [], {}
+        for m in measures:
+            nb = bm.baseline(NATIONAL, bm.latest, m)
+            if nb is not None and nb.mean is not None:
+                national[bm.label(m)] = nb.mean
+            for s in bm.sectors:
+                b = bm.baseline(s, bm.latest, m)
+                if b is not None and b.mean is not None:
+                    rows.append({"measure": bm.label(m), "group": s, "value": b.mean,
+                                 "lo": b.ci_low, "hi": b.ci_high})
+        if not rows:
+            return None
+        groups = [s for s in bm.sectors if any(r["group"] == s for r in rows)]
+        return self.chart("grid", lambda: ch.measure_grid(
+            rows, [bm.label(m) for m in measures], groups, national))
+
+    def _spread(self) -> ch.Chart | None:
+        bm = self.report.benchmark
+        assert bm is not None
+        rows, hidden = [], []
+        for s in (NATIONAL, *bm.sectors):
+            b = bm.baseline(s, bm.latest, INDEX)
+            if b is None or b.suppressed:
+                hidden.append(s)
+                continue
+            rows.append({"label": "National" if s == NATIONAL else s, "series": "Index",
+                         "q1": b.q1, "median": b.median, "q3": b.q3})
+        if not rows:
+            return None
+        return self.chart("spread", lambda: ch.ranges(
+            rows, f"organisations' index by sector, {bm.wave_label(bm.latest)}", hidden,
+            "Satisfaction index (0-100)"))
+
+    def _items(self, sector: str) -> ch.Chart | None:
+        bm = self.report.benchmark
+        assert bm is not None
+        rows, hidden = [], []
+        for m, label in bm.measures:
+            if m == NPS or m in bm.spec.rates:
+                continue
+            for scope, name in ((sector, sector), (NATIONAL, "National")):
+                b = bm.baseline(scope, bm.latest, m)
+                if b is None or b.suppressed:
+                    hidden.append(f"{label} ({name})")
+                    continue
+                rows.append({"label": label, "series": name, "q1": b.q1, "median": b.median,
+                             "q3": b.q3})
+        if not rows:
+            return None
+        return self.chart(f"items:{sector}", lambda: ch.ranges(
+            rows, f"each measure in {sector} against the nation, {bm.wave_label(bm.latest)}",
+            hidden))
 
     # Narrative pages: Markdown with Jinja expressions, run in a sandbox.
     def narrative(self, path: Path) -> str:
@@ -393,6 +496,39 @@ class Builder:
                 "rules": self.study.disclosure, "unit": self.study.unit,
                 "finding": lambda res: finding(res, self.study.unit),
                 "gap_sentence": gap_sentence}
+
+
+def _trend(bm, scope: str, measure: str) -> ch.Chart | None:
+    short = {w: short_wave(bm.wave_label(w), w) for w in bm.waves}
+    label = "National" if scope == NATIONAL else scope
+    got = {w: bm.baseline(scope, w, measure) for w in bm.waves}
+    nat = {w: bm.baseline(NATIONAL, w, measure) for w in bm.waves}
+    what = bm.label(measure).lower()
+    use_mean = all(b is not None and b.mean is not None and b.ci_low is not None
+                   for b in got.values())
+    rows = []
+    for w in bm.waves:
+        for name, b, main in ((label, got[w], True), ("National", nat[w], False)):
+            if b is None or b.suppressed or (scope == NATIONAL and not main):
+                continue
+            if use_mean and b.mean is not None and b.ci_low is not None:
+                rows.append({"series": name, "wave": short[w], "value": b.mean,
+                             "lo": b.ci_low, "hi": b.ci_high})
+            elif not use_mean:
+                rows.append({"series": name, "wave": short[w], "value": b.median,
+                             "lo": b.q1, "hi": b.q3})
+    if not any(r["series"] == label for r in rows):
+        return None
+    kind = ("mean with its 95% confidence interval" if use_mean else
+            "median organisation with the interquartile range")
+    vs = "" if scope == NATIONAL else (", against the national " +
+                                       ("mean" if use_mean else "median"))
+    from dataclasses import replace as _replace
+
+    c = ch.trend(rows, [short[w] for w in bm.waves], f"{label} {what} ({kind}){vs}",
+                 "Net promoter score" if measure == NPS else "Index (0-100)")
+    return _replace(c, caption=f"{bm.label(measure)}, {label}: {kind}{vs} (dashed), "
+                    "by wave")
 
 
 def _relabel(e: Estimate, label: str) -> Estimate:

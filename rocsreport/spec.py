@@ -171,6 +171,7 @@ class Benchmark:
     max_share: float = 0.25
     change_threshold: float = 1.0
     headline_change: tuple[str, str] | None = None
+    rates: tuple[str, ...] = ()  # indicators benchmarked as a percentage of respondents
 
 
 @dataclass(frozen=True)
@@ -520,7 +521,7 @@ def load_study(root: Path) -> Study:
                                   qmap, {b.id: b for b in breakdowns}, source_ids)
     pages = _read_pages(ck, root, ck.get(raw, "pages", "", list, required=False, default=[]))
     benchmark = _read_benchmark(ck, ck.get(raw, "benchmark", "", dict, required=False), qmap,
-                                sources)
+                                sources, indicators)
     keep = _read_publish(ck, ck.get(raw, "publish", "", dict, required=False, default={}))
     if benchmark is not None and benchmark.sector in qmap:
         sq = qmap[benchmark.sector]
@@ -937,11 +938,11 @@ def _read_pages(ck: _Checker, root: Path, raw: list[Any]) -> tuple[Page, ...]:
 
 BENCHMARK_KEYS = ("organisations", "organisation", "name", "sector", "wave", "items", "nps",
                   "metrics", "publish_organisation_scores", "min_organisations", "max_share",
-                  "change_threshold", "headline_change")
+                  "change_threshold", "headline_change", "rates")
 
 
 def _read_benchmark(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],
-                    sources: tuple[Source, ...]) -> Benchmark | None:
+                    sources: tuple[Source, ...], indicators=()) -> Benchmark | None:
     if raw is None or not sources:
         return None
     path = "benchmark"
@@ -1021,13 +1022,24 @@ def _read_benchmark(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Qu
         if len(headline) != 2 or any(str(w) not in wave_codes for w in headline):
             ck.add(f"{path}.headline_change", f"expected two waves from: {', '.join(wave_codes)}")
             headline = None
+    rates = ck.get(raw, "rates", path, list, required=False, default=[])
+    known = {i.id: i for i in indicators}
+    for i, rid in enumerate(rates or []):
+        ind = known.get(str(rid))
+        if ind is None:
+            ck.add(f"{path}.rates[{i}]", f"unknown indicator {rid!r} (expected one of: "
+                   f"{', '.join(known) or 'none declared'})")
+        elif ind.question in qmap and survey not in qmap[ind.question].sources:
+            ck.add(f"{path}.rates[{i}]", f"indicator {rid!r} is not on a question of the "
+                   f"survey source {survey!r}")
     if None in (orgs, org, name, sector, wave) or not items:
         return None
     lo, hi = next(iter(scales)) if scales else (0.0, 100.0)
     return Benchmark(orgs, org, name, sector, wave, tuple(str(i) for i in items), (lo, hi),
                      nps_q, msrc, tuple(str(m) for m in metrics), publish, min_orgs,
                      float(max_share), float(threshold),
-                     (str(headline[0]), str(headline[1])) if headline else None)
+                     (str(headline[0]), str(headline[1])) if headline else None,
+                     tuple(str(r) for r in rates or ()))
 
 
 def _survey_column(ck: _Checker, path: str, qid: Any, qmap: dict[str, Question], survey: str,

@@ -216,15 +216,26 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
 
 
 BASELINE_FIELDS = ("scope", "wave", "measure", "label", "organisations", "respondents", "mean",
-                   "q1", "median", "q3", "suppressed", "reason", "secondary")
+                   "se", "ci_low", "ci_high", "q1", "median", "q3", "suppressed", "reason",
+                   "secondary")
 
 
 def baseline_rows(report: Report, scope: str | None = None) -> list[list[object]]:
     bm = report.benchmark
     assert bm is not None
-    return [[b.scope, b.wave, b.measure, bm.label(b.measure), b.k, b.n, b.mean, b.q1, b.median,
-             b.q3, b.suppressed, b.reason, b.secondary]
+    return [[b.scope, b.wave, b.measure, bm.label(b.measure), b.k, b.n, b.mean, b.se, b.ci_low,
+             b.ci_high, b.q1, b.median, b.q3, b.suppressed, b.reason, b.secondary]
             for b in bm.baselines if scope is None or b.scope == scope]
+
+
+CHANGE_FIELDS = ("scope", "measure", "from_wave", "to_wave", "difference", "ci_low", "ci_high",
+                 "df", "test", "p_value", "p_adjusted_bh", "significant")
+
+
+def change_rows(bm) -> list[list[object]]:
+    return [[c.scope, c.measure, c.from_wave, c.to_wave, c.diff, c.ci_low, c.ci_high, c.df,
+             "Welch t, design-based standard errors", c.p_value, c.p_adjusted, c.significant]
+            for c in bm.index_changes]
 
 
 def baselines_json(report: Report) -> str:
@@ -261,6 +272,8 @@ def _benchmark_csvs(report: Report) -> list[tuple[str, str, str]]:
          "suppressed", "secondary"],
         [[c.scope, c.from_wave, c.to_wave, c.up, c.unchanged, c.down, c.total, c.suppressed,
           c.secondary] for c in bm.counts])))
+    out.append(("index-change.csv", "Change of the national and sector means between waves",
+                to_csv(CHANGE_FIELDS, change_rows(bm))))
     if bm.relationships:
         out.append(("relationship.csv", "Correlation of the index with business metrics",
                     to_csv(["metric", "wave", "organisations", "r", "ci_low", "ci_high",

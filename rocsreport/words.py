@@ -91,3 +91,23 @@ def number(x: float, digits: int = 1) -> str:
 def ci_digits(lo: float, hi: float) -> int:
     """Whole percentages, unless the interval is so narrow that they would hide it."""
     return 1 if hi - lo < 0.04 else 0
+
+
+def threshold(x: float) -> str:
+    """A change threshold as the study means it, with its plural: 1 -> "1 point",
+    11.1111 -> "11.1111 points", 0.5 -> "0.5 points"."""
+    text = f"{x:,.6f}".rstrip("0").rstrip(".")
+    return f"{text} point" if x == 1 else f"{text} points"
+
+
+def change_words(diff: float, significant: bool, since: str, digits: int = 1) -> str:
+    """"down 1.2 points on a year ago; a significant fall" (significant at the 5% level, after
+    any adjustment the caller applied)."""
+    size = f"{abs(diff):.{digits}f}"
+    if float(size) == 0:
+        head = f"unchanged on {since}"
+    else:
+        head = f"{'up' if diff > 0 else 'down'} {size} point{'' if size == '1.0' else 's'} on {since}"
+    if significant:
+        return f"{head}; a significant {'rise' if diff > 0 else 'fall'}"
+    return f"{head}; not a significant change"

@@ -316,3 +316,53 @@ def test_synth_rejects_an_impossible_size(tmp_path):
     assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
 
 
+
+
+def _respondent_index(rows, wave, orgs):
+    """The index per respondent from the raw rows, as the study defines it: the mean of its
+    items rescaled from 1..10 to 0..100."""
+    ys, groups = [], []
+    for _, org, w, i1, i2, _, _ in rows:
+        if w == wave and org in orgs:
+            ys.append(((i1 - 1) + (i2 - 1)) / 2 / 9 * 100)
+            groups.append(org)
+    return np.array(ys), np.array(groups)
+
+
+def test_sector_interval_and_change_match_statsmodels_cluster_robust(bench_study):
+    """The sector index's interval treats customers as clustered in their organisations.
+    Independent route: statsmodels OLS of the respondent-level index on a constant with
+    cluster-robust errors by organisation (its small-sample factor G/(G-1)·(N-1)/(N-K) is
+    G/(G-1) for K = 1, Taylor linearisation's factor), t on G - 1 df. Tolerance 1e-9."""
+    import statsmodels.api as sm
+
+    _, report, rows = bench_study
+    bm = report.benchmark
+    big = [o for o, (s, _, n, *_) in ORGS.items() if s == "Big" and n >= 10]
+    fits = {}
+    for wave in ("W1", "W2"):
+        y, g = _respondent_index(rows, wave, big)
+        codes = np.unique(g, return_inverse=True)[1]
+        fit = sm.OLS(y, np.ones((len(y), 1))).fit(cov_type="cluster",
+                                                  cov_kwds={"groups": codes})
+        se = float(fit.bse[0])
+        half = sps.t.ppf(0.975, len(big) - 1) * se
+        b = bm.baseline("Big", wave, "index")
+        assert b.mean == pytest.approx(float(fit.params[0]), abs=1e-9)
+        assert b.se == pytest.approx(se, abs=1e-9)
+        assert (b.ci_low, b.ci_high) == pytest.approx((b.mean - half, b.mean + half), abs=1e-9)
+        fits[wave] = (float(fit.params[0]), se)
+    # The change W1 -> W2: Welch t with Satterthwaite df, by hand.
+    (m1, s1), (m2, s2) = fits["W1"], fits["W2"]
+    df = (s1 ** 2 + s2 ** 2) ** 2 / (s1 ** 4 / 5 + s2 ** 4 / 5)
+    t = (m2 - m1) / math.hypot(s1, s2)
+    c = bm.index_change("Big", "W1", "W2")
+    assert c.diff == pytest.approx(m2 - m1, abs=1e-9)
+    assert c.df == pytest.approx(df, rel=1e-9)
+    assert c.p_value == pytest.approx(2 * sps.t.sf(abs(t), df), abs=1e-9)
+    # A withheld mean has no interval, and no change is published from or to it.
+    for b in bm.baselines:
+        if b.mean is None:
+            assert (b.se, b.ci_low, b.ci_high) == (None, None, None)
+            assert not [x for x in bm.index_changes if x.scope == b.scope and b.wave in
+                        (x.from_wave, x.to_wave) and x.measure == b.measure]
