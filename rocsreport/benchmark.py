@@ -46,9 +46,11 @@ class Score:
     se: float | None
     suppressed: bool
     low_base: bool
+    secondary: bool = False  # withheld so that a smaller organisation cannot be derived
 
 
 WITHHELD = Score(None, None, None, None, None, True, False)
+GUARDED = Score(None, None, None, None, None, True, False, True)
 
 
 @dataclass(frozen=True)
@@ -391,17 +393,22 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
     name_of = {o: n for o, n, _ in names}
     sql, measures = _org_sql(study)
     orgs = []
+    answered: dict[tuple[str, str, str], int] = {}  # (org, wave, measure) -> respondents
     for row in con.execute(sql).fetchall():
         org, wave, a = row[0], row[1], row[2:]
         scores = []
         for k, m in enumerate(measures):
             n, s, ss = a[3 * k:3 * k + 3]
             scores.append((m, _score(n, s or 0.0, ss or 0.0, rules, conf)))
+            answered[(org, wave, m)] = n
         if b.nps:
             n, prom, det = a[3 * len(measures):3 * len(measures) + 3]
             scores.append((NPS, _nps_score(n, prom, det, rules, conf)))
+            answered[(org, wave, NPS)] = n
         orgs.append(OrgWave(org, name_of.get(org, org), sector_of.get(org, NOT_STATED), wave,
                             tuple(scores)))
+    if b.publish_organisation_scores:
+        orgs = _guard_remainders(orgs, answered)
     labels = [(INDEX, "Satisfaction index")] + [(i, study.question(i).short) for i in b.items]
     labels += [(r, study.indicator(r).label + " (%)") for r in b.rates]
     if b.nps:
@@ -415,6 +422,32 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
                           tuple(baselines), tuple(positions), tuple(changes), tuple(counts),
                           tuple(rels), tuple(names))
     return replace(res, index_changes=tuple(_index_changes(res, conf)))
+
+
+def _guard_remainders(orgs: list[OrgWave], answered: dict[tuple[str, str, str], int]
+                      ) -> list[OrgWave]:
+    """When organisations' scores are published, the national figures of every respondent
+    (the question pages) minus the published organisations' totals are the pooled figures of
+    the organisations withheld for too few respondents. Where that pool would be one
+    organisation in a wave and measure, the published organisation with the fewest
+    respondents is withheld as well (secondary suppression), before any baseline is made, so
+    the pool always holds at least two organisations."""
+    by: dict[tuple[str, str], list[OrgWave]] = defaultdict(list)
+    for o in orgs:
+        by[o.wave].append(o)
+    guard: set[tuple[str, str, str]] = set()
+    for wave, group in by.items():
+        for m in {m for o in group for m, _ in o.scores}:
+            hidden = [o for o in group if o.score(m).suppressed
+                      and answered.get((o.org, wave, m), 0) > 0]
+            shown = [o for o in group if not o.score(m).suppressed]
+            if len(hidden) == 1 and shown:
+                pick = min(shown, key=lambda o: (o.score(m).n, o.org))
+                guard.add((pick.org, wave, m))
+    if not guard:
+        return orgs
+    return [replace(o, scores=tuple((m, GUARDED if (o.org, o.wave, m) in guard else sc)
+                                    for m, sc in o.scores)) for o in orgs]
 
 
 def _nps_score(n: int, prom: int, det: int, rules, conf: float) -> Score:
@@ -542,6 +575,23 @@ def _versus_rest(o: OrgWave, s: Score, sector: list[tuple[OrgWave, Score]], conf
     return ("above" if z > 0 else "below"), p
 
 
+def org_change(o1: OrgWave, o2: OrgWave, b: Benchmark, z: float | None = None
+               ) -> Change | None:
+    """An organisation's index from one wave to another: the difference, its normal interval
+    on the two waves' standard errors, a two-sided z test, and the direction against
+    ``change_threshold``. None when either wave's index is withheld."""
+    z = z_value() if z is None else z
+    s1, s2 = o1.score(INDEX), o2.score(INDEX)
+    if s1.suppressed or s2.suppressed:
+        return None
+    d = s2.mean - s1.mean
+    se = math.sqrt(s1.se ** 2 + s2.se ** 2)
+    p = 2 * NormalDist().cdf(-abs(d / se)) if se > 0 else 1.0
+    direction = ("up" if d >= b.change_threshold else
+                 "down" if d < -b.change_threshold else "unchanged")
+    return Change(o1.org, o1.sector, o1.wave, o2.wave, d, d - z * se, d + z * se, p, direction)
+
+
 def _changes(orgs: list[OrgWave], waves, sectors, b: Benchmark
              ) -> tuple[list[Change], list[ChangeCount]]:
     by = {(o.org, o.wave): o for o in orgs}
@@ -555,15 +605,9 @@ def _changes(orgs: list[OrgWave], waves, sectors, b: Benchmark
         for (org, wave), o1 in sorted(by.items()):
             if wave != w1 or (org, w2) not in by:
                 continue
-            s1, s2 = o1.score(INDEX), by[(org, w2)].score(INDEX)
-            if s1.suppressed or s2.suppressed:
-                continue
-            d = s2.mean - s1.mean
-            se = math.sqrt(s1.se ** 2 + s2.se ** 2)
-            p = 2 * NormalDist().cdf(-abs(d / se)) if se > 0 else 1.0
-            direction = ("up" if d >= b.change_threshold else
-                         "down" if d < -b.change_threshold else "unchanged")
-            made.append(Change(org, o1.sector, w1, w2, d, d - z * se, d + z * se, p, direction))
+            c = org_change(o1, by[(org, w2)], b, z)
+            if c is not None:
+                made.append(c)
         changes += made
         rows = {}
         for scope in (NATIONAL, *sectors):

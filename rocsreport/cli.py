@@ -227,20 +227,34 @@ def audit(folders: tuple[Path, ...]) -> None:
 @click.option("--sector", help="Your sector; without it you are compared nationally.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the self-benchmark report here: index.html and report.pdf.")
+@click.option("--name", help="Your organisation's name, for the report's title.")
+@click.option("--no-pdf", is_flag=True, help="With --out: the HTML only.")
 def compare_cmd(baselines: Path, responses: Path, study_dir: Path, sector: str | None,
-                fmt: str) -> None:
+                fmt: str, out: Path | None, name: str | None, no_pdf: bool) -> None:
     """Place your own survey responses against published baselines, on this computer.
 
-    Nothing is sent anywhere: the responses are read into an in-memory database.
+    Nothing is sent anywhere: the responses are read into an in-memory database. With --out,
+    the same report a participating organisation receives is written there (HTML and PDF),
+    saying which published edition it compares against and what it could not compare.
 
     \b
     Example:
         rocsreport compare --baselines site/baselines.json --responses mine.csv \\
-            --study surveys/service-index --sector Utilities
+            --study surveys/service-index --sector Utilities --out my-benchmark
     """
-    from .compare import compare
+    from .compare import compare, compare_report
     from .tables import to_csv
 
+    if out is not None:
+        folder, missing = compare_report(study_dir, baselines, responses, out, sector, name,
+                                         make_pdf=not no_pdf)
+        for m in missing:
+            click.echo(f"not compared: {m}", err=True)
+        click.echo(f"wrote {folder}/index.html" + ("" if no_pdf else
+                                                   f" and {folder}/report.pdf"))
+        return
     rows, rejected = compare(study_dir, baselines, responses, sector)
     if rejected:
         click.echo(f"note: {rejected} row(s) of {responses} were left out: a wave outside the "

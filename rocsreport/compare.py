@@ -6,11 +6,12 @@ Runs locally: the responses are read into an in-memory DuckDB and never leave th
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 
-from .benchmark import INDEX, NATIONAL, NPS, _nps_score, _org_sql, _score
+from .benchmark import INDEX, NATIONAL, NPS, WITHHELD, OrgWave, _nps_score, _org_sql, _score
 from .errors import RocsError
 from .ingest import quote_ident
 from .spec import load_study
@@ -67,6 +68,25 @@ def band(score: float, q1: float, median: float, q3: float) -> str:
 def compare(study_dir: Path, baselines_path: Path, responses: Path, sector: str | None = None
             ) -> tuple[list[dict], int]:
     """Rows of (wave, measure, your score, the baseline, your band), and the rejected count."""
+    own = score_responses(study_dir, baselines_path, responses, sector)
+    return own.rows, own.rejected
+
+
+@dataclass(frozen=True)
+class Own:
+    """An organisation's own scores, computed here, beside the published baselines."""
+
+    study: object
+    doc: dict
+    sector: str | None
+    orgs: tuple  # OrgWave per wave of the responses
+    rows: list[dict]
+    rejected: int
+    not_asked: tuple[str, ...]  # measures the responses cannot give
+
+
+def score_responses(study_dir: Path, baselines_path: Path, responses: Path,
+                    sector: str | None = None) -> Own:
     study = load_study(study_dir)
     b = study.benchmark
     if b is None:
@@ -84,23 +104,29 @@ def compare(study_dir: Path, baselines_path: Path, responses: Path, sector: str 
     try:
         con.execute(f"CREATE TABLE raw AS SELECT * FROM {reader}", [str(responses)])
         cols = [r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()]
-        needed = [b.wave, *b.items] + ([b.nps] if b.nps else [])
-        missing = [c for c in needed if c not in cols]
-        if missing:
-            raise RocsError(f"{responses}: missing column(s) {', '.join(repr(c) for c in missing)}"
-                            f" (expected: {', '.join(needed)})")
-        rejected = _clean(con, study, needed)
+        if b.wave not in cols or not any(i in cols for i in b.items):
+            raise RocsError(f"{responses}: needs the column {b.wave!r} and at least one item "
+                            f"column (expected: {', '.join([b.wave, *b.items])})")
+        asked = [i for i in b.items if i in cols]
+        rates = tuple(r for r in b.rates if study.indicator(r).question in cols)
+        needed = [b.wave, *asked] + ([b.nps] if b.nps and b.nps in cols else [])
+        rejected = _clean(con, study, needed, [i for i in b.items if i not in asked],
+                          [study.indicator(r).question for r in rates])
         con.execute("SET enable_external_access = false")
-        sql, measures = _org_sql(study)
+        sql, measures = _org_sql(study, rates)
         rows = con.execute(sql).fetchall()
     except duckdb.Error as exc:
         raise RocsError(f"{responses}: could not read the file: "
                         f"{str(exc).strip().splitlines()[0]}") from None
     finally:
         con.close()
+    not_asked = tuple([i for i in b.items if i not in asked]
+                      + ([INDEX] if len(asked) < len(b.items) else [])
+                      + [r for r in b.rates if r not in rates]
+                      + ([NPS] if b.nps and b.nps not in cols else []))
     base = {(x["scope"], x["wave"], x["measure"]): x for x in doc["baselines"]}
     labels = {m["id"]: m["label"] for m in doc.get("measures", [])}
-    out = []
+    out, orgs = [], []
     for _, wave, *a in rows:
         scores = [(m, _score(a[3 * k], a[3 * k + 1] or 0.0, a[3 * k + 2] or 0.0,
                              study.disclosure, study.confidence)) for k, m in enumerate(measures)]
@@ -108,7 +134,11 @@ def compare(study_dir: Path, baselines_path: Path, responses: Path, sector: str 
             k = 3 * len(measures)
             scores.append((NPS, _nps_score(a[k], a[k + 1], a[k + 2], study.disclosure,
                                            study.confidence)))
+        scores = [(m, WITHHELD if m in not_asked else sc) for m, sc in scores]
+        orgs.append(OrgWave(YOURS, YOURS, sector or NATIONAL, wave, tuple(scores)))
         for m, s in scores:
+            if m in not_asked:
+                continue
             scope = sector or NATIONAL
             bl = base.get((scope, wave, m))
             if bl is None or bl.get("suppressed"):
@@ -121,11 +151,93 @@ def compare(study_dir: Path, baselines_path: Path, responses: Path, sector: str 
                 if s.mean is not None:
                     row["band"] = band(s.mean, bl["q1"], bl["median"], bl["q3"])
             out.append(row)
-    out.sort(key=lambda r: (r["wave"], [m for m in [INDEX, *b.items, NPS]].index(r["measure"])))
-    return out, rejected
+    order = [INDEX, *b.items, *b.rates, NPS]
+    out.sort(key=lambda r: (r["wave"], order.index(r["measure"])))
+    return Own(study, doc, sector, tuple(orgs), out, rejected, not_asked)
 
 
-def _clean(con: duckdb.DuckDBPyConnection, study, needed: list[str]) -> int:
+YOURS = "yours"
+
+
+def compare_report(study_dir: Path, baselines_path: Path, responses: Path, out: Path,
+                   sector: str | None = None, name: str | None = None,
+                   make_pdf: bool = True) -> tuple[Path, list[str]]:
+    """Write OUT/index.html and OUT/report.pdf: the private organisation report, drawn from
+    the published baselines and the organisation's own responses, on this machine. Returns
+    the folder and the notes on what could not be compared."""
+    from .folders import COMPARE, MARKER_TEXT, ROBOTS_NONE, check_out
+    from .locks import exclusive
+    from .orgs import render_org
+    from .publish import render_pdf, swap_in
+
+    own = score_responses(study_dir, baselines_path, responses, sector)
+    view, notes = self_view(own, name or "Your organisation")
+    html = render_org(own.study, view, YOURS, compare=notes)
+    files = {COMPARE: MARKER_TEXT[COMPARE].encode(), "robots.txt": ROBOTS_NONE.encode(),
+             "index.html": html.encode("utf-8")}
+    if make_pdf:
+        files["report.pdf"] = render_pdf(html, own.study.root)
+    out = Path(out).resolve()
+    with exclusive(out, "the self-benchmark report"):
+        check_out(out, COMPARE)
+        swap_in(out, files)
+    return out, notes["missing"]
+
+
+def self_view(own: Own, name: str):
+    """A BenchmarkResult holding the organisation's own waves and the published baselines, as
+    ``private_view`` would give a participant: its scores, its changes between waves and the
+    baselines of its sector and the nation."""
+    from .benchmark import Baseline, BenchmarkResult, org_change
+
+    study, doc = own.study, own.doc
+    b = study.benchmark
+    wave_q = study.question(b.wave)
+    labels = {c.value: c.label for c in wave_q.valid_codes}
+    waves = tuple(w for w in doc["waves"] if w in labels)
+    measures = tuple((m["id"], m.get("label", m["id"])) for m in doc["measures"])
+    scopes = {NATIONAL} | ({own.sector} if own.sector else set())
+
+    def num(x):
+        return None if x is None else float(x)
+
+    baselines = tuple(Baseline(
+        x["scope"], x["wave"], x["measure"], x.get("organisations"), x.get("respondents"),
+        num(x.get("mean")), num(x.get("median")), num(x.get("q1")), num(x.get("q3")),
+        bool(x["suppressed"]), x.get("reason") or "", bool(x.get("secondary")),
+        num(x.get("se")), num(x.get("ci_low")), num(x.get("ci_high")))
+        for x in doc["baselines"] if x["scope"] in scopes)
+    orgs = tuple(replace(o, name=name) for o in own.orgs if o.wave in waves)
+    sector = own.sector or NATIONAL
+    changes = []
+    by = {o.wave: o for o in orgs}
+    for w1, w2 in zip(waves, waves[1:], strict=False):
+        if w1 in by and w2 in by:
+            c = org_change(by[w1], by[w2], b)
+            if c is not None:
+                changes.append(c)
+    view = BenchmarkResult(b, waves, tuple(labels[w] for w in waves), measures,
+                           tuple(s for s in (own.sector,) if s), orgs, baselines, (),
+                           tuple(changes), (), (), ((YOURS, name, sector),))
+    label = dict(measures)
+    missing = [f"{label.get(m, m)}: not in your responses" + (
+        " (the index needs every item)" if m == INDEX else "") for m in own.not_asked]
+    for w in sorted({o.wave for o in own.orgs} - set(waves)):
+        missing.append(f"{labels.get(w, w)}: no published baseline for this wave")
+    for w in waves:
+        if w in by and all(x.suppressed for x in baselines if x.wave == w):
+            missing.append(f"{labels[w]}: every baseline withheld")
+    if not own.sector:
+        missing.append("your sector was not given (--sector), so you are compared with the "
+                       "national baselines")
+    notes = {"edition": doc.get("study", ""), "published": doc.get("published"),
+             "waves": [labels[w] for w in waves], "missing": missing,
+             "rejected": own.rejected}
+    return view, notes
+
+
+def _clean(con: duckdb.DuckDBPyConnection, study, needed: list[str],
+           absent: list[str] = (), rate_questions: list[str] = ()) -> int:
     """Keep rows whose values fit the codebook; count the others. The cleaned table takes the
     survey's name so the benchmark SQL runs on it unchanged."""
     b = study.benchmark
@@ -141,6 +253,17 @@ def _clean(con: duckdb.DuckDBPyConnection, study, needed: list[str]) -> int:
         conds.append(f"({c} IS NULL OR trim(CAST({c} AS VARCHAR)) = '' OR ({num} BETWEEN "
                      f"{q.min} AND {q.max}))")
         selects.append(f"{num} AS {c}")
+    for qid in absent:
+        selects.append(f"NULL::DOUBLE AS {quote_ident(qid)}")
+    if b.nps and b.nps not in needed:
+        selects.append(f"NULL::DOUBLE AS {quote_ident(b.nps)}")
+    for qid in rate_questions:
+        q = study.question(qid)
+        c = quote_ident(qid)
+        valid = [x.value for x in q.codes]
+        conds.append(f"({c} IS NULL OR trim(CAST({c} AS VARCHAR)) = '' OR "
+                     f"list_contains({_list(valid)}, trim(CAST({c} AS VARCHAR))))")
+        selects.append(f"nullif(trim(CAST({c} AS VARCHAR)), '') AS {c}")
     ok = " AND ".join(conds)
     total = con.execute("SELECT count(*) FROM raw").fetchone()[0]
     con.execute(f"CREATE TABLE {quote_ident(study.survey.id)} AS SELECT {', '.join(selects)} "

@@ -352,7 +352,9 @@ def _question(r: _Reader, rows, path, qid):
                 r.add(f"q:{qid}", dim, atoms, {f"o:{row['option']}": 1.0}, _count(est, n),
                       where, unit, False, f"{qid} = {row['option']}, {grp}: count", p)
         elif row["measure"] == "nps":
-            bid = r.st["compare"] if row["group"] != ALL else None
+            bid = (None if row["group"] == ALL and row.get("breakdown") in (None, "", "all")
+                   else row.get("breakdown") if row.get("breakdown") not in (None, "", "all")
+                   else r.st["compare"])
             dim, atoms, unit = r.cell(bid, row["group"])
             n = _num(row["n"])
             grp = row["group"] if unit else ALL

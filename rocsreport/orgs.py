@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import charts as ch
 from .benchmark import INDEX, NATIONAL, NPS, Baseline, BenchmarkResult
+from .compare import band
 from .errors import BuildError, RocsError
 from .folders import (
     MARKER_TEXT,
@@ -65,9 +66,10 @@ def _rows(view: BenchmarkResult, org: str, sector: str, wave: str) -> tuple[list
     return rows, scope
 
 
-def render_org(report: Report, view: BenchmarkResult, org: str) -> str:
-    """The HTML of one organisation's private report."""
-    env = environment(report.study.root)
+def render_org(study, view: BenchmarkResult, org: str, compare: dict | None = None) -> str:
+    """The HTML of one organisation's private report; with ``compare``, the self-benchmark
+    report of ``rocsreport compare`` (no percentiles: they need the other organisations)."""
+    env = environment(study.root)
     _, name, sector = view.names[0]
     wave = view.latest
     rows, scope = _rows(view, org, sector, wave)
@@ -76,7 +78,7 @@ def render_org(report: Report, view: BenchmarkResult, org: str) -> str:
                    "q1": r.baseline.q1 if r.baseline else None,
                    "median": r.baseline.median if r.baseline else None,
                    "q3": r.baseline.q3 if r.baseline else None}
-                  for r in shown if r.measure != NPS]
+                  for r in shown if r.measure != NPS and r.measure not in view.spec.rates]
     strip = ch.position_strip(strip_rows, name) if strip_rows else None
     short = {w: short_wave(view.wave_label(w), w) for w in view.waves}
     series = []
@@ -89,8 +91,10 @@ def render_org(report: Report, view: BenchmarkResult, org: str) -> str:
             if b is not None and not b.suppressed:
                 series.append({"series": label, "wave": short[w], "value": b.median})
     slope = ch.slope(series, [short[w] for w in view.waves], name) if series else None
-    items = [r for r in shown if r.measure not in (INDEX, NPS) and r.gap is not None]
+    items = [r for r in shown if r.measure in view.items and r.gap is not None]
     ranked = sorted(items, key=lambda r: (-r.gap, r.label))
+    # Two strongest and two weakest, never one item named as both.
+    k = max(1, min(2, len(ranked) // 2)) if ranked else 0
     by_wave = []
     for w in view.waves:
         ow = view.org_wave(org, w)
@@ -100,11 +104,11 @@ def render_org(report: Report, view: BenchmarkResult, org: str) -> str:
                    and c.from_wave == view.waves[-2]), None) if len(view.waves) > 1 else None
     css = (DEFAULTS / "assets" / "style.css").read_text(encoding="utf-8")
     return env.get_template("org_report.html").render(
-        study=report.study, report=report, bm=view, org=org, name=name, sector=sector,
+        study=study, bm=view, org=org, name=name, sector=sector,
         wave=wave, rows=rows, scope=scope, strip=strip, slope=slope,
-        strongest=ranked[:2], weakest=list(reversed(ranked[-2:])) if len(ranked) > 2 else [],
-        by_wave=by_wave, change=change, css=css, rules=report.study.disclosure,
-        NATIONAL=NATIONAL)
+        strongest=ranked[:k], weakest=list(reversed(ranked[-k:])) if len(ranked) > k else [],
+        by_wave=by_wave, change=change, css=css, rules=study.disclosure,
+        NATIONAL=NATIONAL, compare=compare, band=band)
 
 
 def write_org_reports(report: Report, out: Path, org: str | None = None, make_pdf: bool = True,
@@ -189,5 +193,5 @@ def _render_one(org: str) -> tuple[bytes, bytes | None]:
     assert _JOB is not None
     report, make_pdf = _JOB
     assert report.benchmark is not None
-    html = render_org(report, report.benchmark.private_view(org), org)
+    html = render_org(report.study, report.benchmark.private_view(org), org)
     return html.encode("utf-8"), render_pdf(html, report.study.root) if make_pdf else None

@@ -376,6 +376,12 @@ def _complement(f: Finding, report, st, truth: Truth, public: list[Entry], units
 # --- withholding a unit everywhere ---------------------------------------------------------
 
 
+def _withheld_now(r, group: str) -> bool:
+    w = r.waves
+    cell = next((c for c in w.cells if c.group == group), None) if w is not None else None
+    return cell is None or cell.suppressed
+
+
 def apply_units(report: Any, units: set[str]) -> Any:
     """The report with every cell of ``units`` withheld, in every table that shows it."""
     if not units:
@@ -403,6 +409,10 @@ def apply_units(report: Any, units: set[str]) -> Any:
         gaps.append(g)
     gap_for = {g.indicator.id: g for g in gaps}
     indicators = tuple(replace(r, gap=gap_for.get(r.indicator.id, r.gap)) for r in indicators)
+    # A change between waves is shown only where both waves' figures are.
+    indicators = tuple(replace(r, wave_change=None) if r.wave_change is not None and (
+        _withheld_now(r, r.wave_change.a.group) or _withheld_now(r, r.wave_change.b.group))
+        else r for r in indicators)
     likert = tuple(replace(it, top2_by=bys(it.top2_by), mean_by=bys(it.mean_by))
                    for it in report.likert)
     multis = tuple(replace(mq, options=tuple(replace(o, by=bys(o.by)) for o in mq.options))
@@ -411,7 +421,8 @@ def apply_units(report: Any, units: set[str]) -> Any:
     for num in report.numbers:
         cells = []
         for c in num.nps:
-            if compare is not None and f"{survey}|{compare.id}|{c.group}" in units \
+            bid = c.breakdown or (compare.id if compare is not None else None)
+            if bid is not None and f"{survey}|{bid}|{c.group}" in units \
                     and not c.suppressed:
                 c = replace(c, n=None, promoters=None, passives=None, detractors=None,
                             score=withheld(c.group, secondary=True), suppressed=True,

@@ -148,17 +148,27 @@ def pvalue(p: float) -> str:
 
 def finding(res: IndicatorResult, unit: str) -> str:
     """A key finding in words with its numbers, generated from the estimate."""
-    e = res.overall
+    e = res.lead
     if e.suppressed:
         return f"{res.indicator.label}: not published (base too small)."
+    when = f"In {e.group}, " if e is not res.overall else ""
     words = fraction_words(e.estimate)
     words = {"none": "no"}.get(words, words)
     if words.endswith("half"):
         words += " of"  # "just over half of organisations"
     low = "; low base" if e.low_base else ""
     d = ci_digits(e.ci_low, e.ci_high)
-    return (f"{capitalise(words)} {unit} ({pct(e.estimate, d)}; 95% CI "
-            f"{pct_range(e.ci_low, e.ci_high, d)}; n = {e.n:,}{low}) {res.indicator.statement}.")
+    text = (f"{capitalise(words)} {unit} ({pct(e.estimate, d)}; 95% CI "
+            f"{pct_range(e.ci_low, e.ci_high, d)}; n = {e.n:,}{low}) {res.indicator.statement}")
+    if when:
+        text = when + text[0].lower() + text[1:] if not text.startswith(("No ", "None")) \
+            else when + text
+    g = res.wave_change
+    if g is not None and g.diff is not None:
+        sig = ("a significant change" if g.significant else "not a significant change")
+        text += (f"; {points(g.diff, 1)} on {g.b.group} ({pct(g.b.estimate, d)}), {sig} "
+                 f"after the Benjamini–Hochberg adjustment")
+    return text + "."
 
 
 def gap_sentence(g: Gap) -> str:
@@ -205,11 +215,17 @@ class Builder:
             [res.overall, *cells.cells], f"{res.indicator.label} by {cells.breakdown.label}"))
 
     def headline_chart(self) -> ch.Chart:
-        cells = [Estimate(r.indicator.label, r.overall.n, r.overall.estimate, r.overall.ci_low,
-                          r.overall.ci_high, r.overall.effective_n, r.overall.suppressed,
-                          r.overall.low_base) for r in self.report.indicators]
+        cells = [Estimate(r.indicator.label, r.lead.n, r.lead.estimate, r.lead.ci_low,
+                          r.lead.ci_high, r.lead.effective_n, r.lead.suppressed,
+                          r.lead.low_base) for r in self.report.indicators]
         return self.chart("headline", lambda: ch.proportion_bars(
-            cells, f"key indicators, all {self.study.unit}"))
+            cells, f"key indicators, {self.headline_scope()}"))
+
+    def headline_scope(self) -> str:
+        leads = {r.lead.group for r in self.report.indicators}
+        if len(leads) == 1 and ALL not in leads:
+            return f"{self.study.unit}, {next(iter(leads))}"
+        return f"all {self.study.unit}"
 
     def pages(self) -> list[PageDoc]:
         r = self.report
@@ -218,7 +234,7 @@ class Builder:
         index_body = self.narrative(narrative["index"].file) if "index" in narrative else ""
         pages.append(PageDoc("index", narrative["index"].title if "index" in narrative
                              else "Headline findings", "Findings", "_headline.html",
-                             {"headline_chart": self.headline_chart(),
+                             {"headline_chart": self.headline_chart(), "headline_scope": self.headline_scope(),
                               "trend": self.trend_chart(NATIONAL, INDEX)
                               if r.benchmark is not None else None}, index_body))
         if r.gaps and r.compare is not None:
@@ -406,7 +422,7 @@ class Builder:
         def chart(iid: str, by: str | None = None) -> str:
             """chart("*") draws every indicator; chart(id, by=breakdown) one of them."""
             if iid == "*":
-                c, caption = self.headline_chart(), f"Key indicators, all {self.study.unit}"
+                c, caption = self.headline_chart(), f"Key indicators, {self.headline_scope()}"
             else:
                 res = self._ind(iid)
                 c = self.indicator_chart(iid, by)

@@ -6,7 +6,7 @@ built without its numbers, so nothing downstream can leak them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 from scipy.stats import t as t_dist
@@ -140,6 +140,25 @@ class IndicatorResult:
     overall: Estimate
     by: tuple[BreakdownCells, ...]
     gap: Gap | None
+    # The latest wave on the one before (Newcombe interval, z or Fisher test; Benjamini-
+    # Hochberg across the indicators): a = latest, b = previous. None without waves.
+    wave_change: Gap | None = None
+
+    wave_id: str | None = None  # the study's wave breakdown, when the latest wave leads
+
+    @property
+    def waves(self) -> BreakdownCells | None:
+        return next((b for b in self.by if b.breakdown.id == self.wave_id), None)
+
+    @property
+    def lead(self) -> Estimate:
+        """What the headline shows: the latest wave, when the study has waves and it is
+        published; else every respondent."""
+        w = self.waves
+        cells = [c for c in w.cells if c.group != agg.NOT_STATED] if w is not None else []
+        if cells and not cells[-1].suppressed:
+            return cells[-1]
+        return self.overall
 
 
 @dataclass(frozen=True)
@@ -186,6 +205,7 @@ class NpsCell:
     score: Estimate  # on -100..100
     suppressed: bool
     low_base: bool
+    breakdown: str | None = None  # None: every respondent or the comparison's groups
 
 
 @dataclass(frozen=True)
@@ -325,9 +345,19 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         indicators.append((ind, overall, by, gap))
     gaps = _adjust(raw_gaps)
     gap_for = {g.indicator.id: g for g in gaps}
+    wb = study.wave_breakdown
+    wave_id = wb.id if wb is not None and wb.question in _survey_qids(study) else None
+    changes = []
+    for ind, _, by, _ in indicators:
+        cells = [c for c in next((b.cells for b in by if b.breakdown.id == wave_id), ())
+                 if c.group != agg.NOT_STATED]
+        changes.append(_gap(ind, cells[-1], cells[-2], study) if len(cells) > 1 else None)
+    adjusted = iter(_adjust([c for c in changes if c is not None]))
+    changes = [next(adjusted) if c is not None else None for c in changes]
     ind_results = tuple(IndicatorResult(ind, study.question(ind.question), overall, by,
-                                        gap_for.get(ind.id))
-                        for ind, overall, by, _ in indicators)
+                                        gap_for.get(ind.id), change, wave_id)
+                        for (ind, overall, by, _), change in zip(indicators, changes,
+                                                                 strict=True))
     survey_q = [q for q in study.questions_of(study.survey.id)]
     return Report(
         study=study, loads=loads, indicators=ind_results, gaps=gaps,
@@ -592,6 +622,14 @@ def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
             keys += [((compare.id, g.label), g.label) for g in compare.groups]
         for key, group in keys:
             cells.append(_nps_cell(group, counts.get(key), study))
+        wb = study.wave_breakdown
+        if wb is not None and wb is not compare and wb.question in _survey_qids(study):
+            made = [replace(_nps_cell(g.label, counts.get((wb.id, g.label)), study),
+                            breakdown=wb.id) for g in wb.groups]
+            extra = disclosure.secondary([(c.group, c.n, c.suppressed) for c in made])
+            cells += [replace(c, n=None, promoters=None, passives=None, detractors=None,
+                              score=withheld(c.group, secondary=True), suppressed=True,
+                              low_base=False) if c.group in extra else c for c in made]
     quart = None
     if not mean.suppressed:
         d = Design(study.survey.id, study.weight_column)

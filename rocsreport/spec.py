@@ -124,6 +124,7 @@ class Breakdown:
     question: str
     groups: tuple[Group, ...]
     compare: tuple[str, str] | None = None
+    wave: str | None = None  # "latest": the waves of the study, the latest leads; "pooled"
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,19 @@ class Study:
     rake: RakeSpec | None = None
     crosstabs: tuple[Crosstab, ...] = ()
     keep: tuple[str, ...] = ()  # publish.keep: files a user adds to the built site (CNAME)
+
+    @property
+    def wave_breakdown(self) -> Breakdown | None:
+        """The breakdown by wave whose latest wave leads the headlines: one declared
+        ``wave: true``, else the one on the benchmark's wave question. None when the study
+        pools its waves (``wave: pooled``) or has none."""
+        for b in self.breakdowns:
+            if b.wave:
+                return b if b.wave == "latest" else None
+        if self.benchmark is not None:
+            return next((b for b in self.breakdowns if b.question == self.benchmark.wave),
+                        None)
+        return None
 
     @property
     def weight_column(self) -> str | None:
@@ -750,7 +764,8 @@ def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
     out = []
     for bid, body in raw.items():
         path = f"breakdowns.{bid}"
-        if not ck.entry(path, bid, body, "breakdown", ("label", "question", "groups", "compare")):
+        if not ck.entry(path, bid, body, "breakdown", ("label", "question", "groups", "compare",
+                                                       "wave")):
             continue
         label = ck.get(body, "label", path, str, required=False, default=str(bid))
         qid = ck.get(body, "question", path, str)
@@ -801,7 +816,17 @@ def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
         if clash:
             ck.add(f"{path}.groups", f"groups {clash[0]!r} and {clash[1]!r} would share a page "
                    "anchor and file name; make them differ in more than punctuation or case")
-        out.append(Breakdown(str(bid), label, q.id, groups, cmp_t))
+        wave = body.get("wave")
+        if wave is True:
+            wave = "latest"
+        if wave not in (None, False, "latest", "pooled"):
+            ck.add(f"{path}.wave", f"expected true (the latest wave leads) or pooled (all "
+                   f"waves together lead), got {wave!r}")
+            wave = None
+        out.append(Breakdown(str(bid), label, q.id, groups, cmp_t, wave or None))
+    waves = [b.id for b in out if b.wave]
+    if len(waves) > 1:
+        ck.add("breakdowns", f"only one breakdown can be the waves; found {', '.join(waves)}")
     compares = [b.id for b in out if b.compare]
     if len(compares) > 1:
         ck.add("breakdowns", f"only one breakdown can declare compare; found {', '.join(compares)}")

@@ -152,7 +152,8 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                     "each option", to_csv(["option", "label", "breakdown", "group", *_EST], rows)))
     compare = report.compare
     for num in report.numbers:
-        rows = [["nps", "all" if c.group == ALL_GROUP or compare is None else compare.id,
+        rows = [["nps", c.breakdown or ("all" if c.group == ALL_GROUP or compare is None
+                                        else compare.id),
                  c.group, c.n, c.promoters, c.passives, c.detractors,
                  c.score.estimate, c.score.ci_low, c.score.ci_high, c.suppressed, c.low_base,
                  c.score.secondary] for c in num.nps]

@@ -366,3 +366,69 @@ def test_sector_interval_and_change_match_statsmodels_cluster_robust(bench_study
             assert (b.se, b.ci_low, b.ci_high) == (None, None, None)
             assert not [x for x in bm.index_changes if x.scope == b.scope and b.wave in
                         (x.from_wave, x.to_wave) and x.measure == b.measure]
+
+
+def _report_table(html: str) -> list[list[str]]:
+    """The rows of the "Your scores against ..." table: measure, you, CI, n, quartiles."""
+    body = html.split("Your scores against", 1)[1].split("</tbody>", 1)[0]
+    rows = []
+    for tr in re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", body, re.S):
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.split(r"</t[hd]>", tr)]
+        rows.append(cells[:7])
+    return rows
+
+
+def test_compare_report_equals_the_private_report(bench_study, tmp_path):
+    """An organisation that benchmarks itself with its own responses gets the numbers its
+    private report holds: the same scores, intervals, bases and baselines, drawn by the same
+    template, written as index.html and report.pdf."""
+    root, report, rows = bench_study
+    site = build(root, tmp_path / "site", None, make_pdf=False).out
+    private = tmp_path / "private"
+    write_org_reports(report, private, org="org-birch", make_pdf=False)
+    mine = tmp_path / "birch.csv"
+    with mine.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["rid", "org", "wave", "i1", "i2", "rec", "ok"])
+        w.writerows(r for r in rows if r[1] == "org-birch")
+    out = tmp_path / "mine"
+    result = CliRunner().invoke(main, [
+        "compare", "--baselines", str(site / "baselines.json"), "--responses", str(mine),
+        "--study", str(root), "--sector", "Big", "--out", str(out), "--name", "Birch Bank"])
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file() and (out / "report.pdf").is_file()
+    assert (out / ".rocsreport-compare").is_file()
+    mine_html = (out / "index.html").read_text()
+    theirs = (private / "org-birch" / "index.html").read_text()
+    ours_t, theirs_t = _report_table(mine_html), _report_table(theirs)
+    assert len(ours_t) == len(report.benchmark.measures) and ours_t == theirs_t
+    # The same change between waves, and the edition it compares against.
+    change = re.compile(r"Change since[^<]*</span><span class=\"big\">([^<]*)")
+    assert change.search(mine_html)[1] == change.search(theirs)[1]
+    assert "Benchmark test" in mine_html and "W1, W2" in mine_html
+    assert "Self-benchmark report for Birch Bank" in mine_html
+    text = " ".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages)
+    assert "Birch Bank" in text and ours_t[0][1] in text
+
+
+def test_compare_report_says_what_it_could_not_compare(bench_study, tmp_path):
+    root, _, rows = bench_study
+    site = build(root, tmp_path / "site", None, make_pdf=False).out
+    mine = tmp_path / "only-i1.csv"
+    with mine.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["wave", "i1"])
+        w.writerows([r[2], r[3]] for r in rows if r[1] == "org-birch")
+    out = tmp_path / "mine"
+    result = CliRunner().invoke(main, [
+        "compare", "--baselines", str(site / "baselines.json"), "--responses", str(mine),
+        "--study", str(root), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    html = (out / "index.html").read_text()
+    assert "What could not be compared" in html
+    for line in ("Item two: not in your responses", "Satisfaction index: not in your "
+                 "responses (the index needs every item)", "Net promoter score: not in your "
+                 "responses", "your sector was not given"):
+        assert line in html, line
+    # The item it asked is compared with the national baseline.
+    assert re.search(r"<th scope=\"row\">Item one</th><td>\d", html)

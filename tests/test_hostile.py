@@ -425,7 +425,7 @@ def test_markup_in_an_organisation_name_never_becomes_html(tmp_path):
     view = report.benchmark.private_view("ORG001")
     view = replace(view, names=(("ORG001", XSS, view.names[0][2]),))
     parsed = Elements()
-    html = render_org(report, view, "ORG001")
+    html = render_org(report.study, view, "ORG001")
     parsed.feed(html)
     assert parsed.handlers == [] and parsed.tags.count("img") == 0
     assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html
