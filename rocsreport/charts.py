@@ -300,16 +300,18 @@ def binned_scatter(label: str, bins: list[dict[str, float]], r: float, lo: float
     return Chart(_svg(chart), alt_text)
 
 
-def position_strip(rows: list[dict[str, Any]], who: str) -> Chart:
+def position_strip(rows: list[dict[str, Any]], who: str,
+                   scale: tuple[float, float] = (0, 100), x_title: str = "Score (0-100)"
+                   ) -> Chart:
     """One row per measure: the sector's interquartile box, its median and upper quartile,
     and the organisation's score as a dot. ``rows``: measure, q1, median, q3, score."""
     measures = [r["measure"] for r in rows]
     y = alt.Y("measure:N", sort=measures, title=None)
-    xs = alt.Scale(domain=[max(0, 5 * int(min(min(r["q1"] or 100, r["score"]) for r in rows)
-                                              // 5) - 5), 100])
+    low = min(min(r["q1"] if r["q1"] is not None else scale[1], r["score"]) for r in rows)
+    xs = alt.Scale(domain=[max(scale[0], 5 * int(low // 5) - 5), scale[1]])
     base = alt.Chart(alt.Data(values=[r for r in rows if r["q1"] is not None]))
     box = base.mark_bar(height=16, color="#c9d7e6").encode(
-        y=y, x=alt.X("q1:Q", scale=xs, title="Score (0-100)"), x2="q3:Q")
+        y=y, x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q")
     med = base.mark_tick(color=INK, thickness=2, size=18).encode(y=y, x="median:Q")
     top = base.mark_tick(color=GROUP_COLOURS[1], thickness=2, size=18).encode(y=y, x="q3:Q")
     dot = alt.Chart(alt.Data(values=rows)).mark_point(filled=True, size=120, color=INK,
@@ -467,3 +469,24 @@ def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[s
         for m in measures if m in national)
     return Chart(_svg(chart), "Small multiples of each measure's mean by sector, with 95% "
                  f"intervals; dashed: the national mean. {parts}.")
+
+
+def peers(rows: list[dict[str, Any]], who: str, where: str) -> Chart:
+    """Every published organisation of a sector as a tick on one line, the named one as a
+    diamond: where it stands among its peers. ``rows``: name, value, own."""
+    vals = [r["value"] for r in rows]
+    xs = alt.Scale(domain=[5 * int(min(vals) // 5) - 5, min(100, 5 * int(max(vals) // 5) + 10)])
+    data = [{"value": r["value"], "own": r["own"], "row": where} for r in rows]
+    base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("row:N", title=None))
+    others = base.transform_filter("!datum.own").mark_tick(
+        color="#9cbad3", thickness=2, size=22).encode(
+        x=alt.X("value:Q", scale=xs, title="Satisfaction index (0-100)"))
+    own = base.transform_filter("datum.own").mark_point(
+        filled=True, size=160, shape="diamond", color=INK, opacity=1).encode(x="value:Q")
+    chart = (others + own).properties(width=420, height=40)
+    mine = next(r["value"] for r in rows if r["own"])
+    above = sum(v > mine for v in vals)
+    return Chart(_svg(chart), f"Strip of the satisfaction index of the {len(rows)} "
+                 f"organisations in {where} with a published score: {who} scores "
+                 f"{_fmt(mine)}, with {above} of them above it. Scores: "
+                 + ", ".join(_fmt(v) for v in sorted(vals, reverse=True)) + ".")

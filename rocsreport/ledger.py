@@ -109,7 +109,8 @@ def structure(report: Any) -> dict:
             "bounds": {m: ([-100.0, 100.0] if m == "nps" else [0.0, 100.0])
                        for m, _ in bm.measures},
             "min_respondents": study.disclosure.suppress_below,
-            "min_organisations": bm.spec.min_organisations}
+            "min_organisations": bm.spec.min_organisations,
+            "publish_organisation_scores": bm.spec.publish_organisation_scores}
     return doc
 
 
@@ -265,6 +266,12 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
             # Counts of records per source and the codebook; correlations are not additive;
             # a change of a mean is published only where both means are (the difference of
             # two published figures).
+            continue
+        if name == "organisations.csv" and st.get("benchmark", {}) and \
+                st["benchmark"].get("publish_organisation_scores"):
+            # Organisations' own scores, published by the study's choice. What stays
+            # withheld is an organisation below the threshold, which enters no baseline;
+            # benchmark.py keeps at least two of them in any wave's pool.
             continue
         rows = _rows(text) if name.endswith(".csv") else []
         if name == "index.csv":

@@ -94,7 +94,7 @@ def render_org(study, view: BenchmarkResult, org: str, compare: dict | None = No
     items = [r for r in shown if r.measure in view.items and r.gap is not None]
     ranked = sorted(items, key=lambda r: (-r.gap, r.label))
     # Two strongest and two weakest, never one item named as both.
-    k = max(1, min(2, len(ranked) // 2)) if ranked else 0
+    k = min(2, len(ranked) // 2)
     by_wave = []
     for w in view.waves:
         ow = view.org_wave(org, w)
@@ -106,7 +106,7 @@ def render_org(study, view: BenchmarkResult, org: str, compare: dict | None = No
     return env.get_template("org_report.html").render(
         study=study, bm=view, org=org, name=name, sector=sector,
         wave=wave, rows=rows, scope=scope, strip=strip, slope=slope,
-        strongest=ranked[:k], weakest=list(reversed(ranked[-k:])) if len(ranked) > k else [],
+        strongest=ranked[:k], weakest=list(reversed(ranked[-k:])) if k else [],
         by_wave=by_wave, change=change, css=css, rules=study.disclosure,
         NATIONAL=NATIONAL, compare=compare, band=band)
 

@@ -59,6 +59,8 @@ class PageDoc:
     template: str  # body partial
     context: dict[str, Any] = field(default_factory=dict)
     body: str = ""  # narrative Markdown pages: body rendered in advance
+    in_nav: bool = True  # listed in the sidebar (one page per organisation is not)
+    in_print: bool = True  # a section of the PDF
 
     @property
     def filename(self) -> str:
@@ -325,7 +327,101 @@ class Builder:
                 "trend": self.trend_chart(sector, INDEX),
                 "nps_trend": self.trend_chart(sector, NPS) if bm.spec.nps else None,
                 "items": self._items(sector)}))
+        if bm.spec.publish_organisation_scores and bm.names:
+            pages += self.organisation_pages()
         return pages
+
+    def organisation_pages(self) -> list[PageDoc]:
+        """The league table and one page per organisation with a published score: only when
+        the study publishes organisations' scores (``public_view`` keeps them)."""
+        from .compare import band
+        from .folders import collisions
+
+        bm = self.report.benchmark
+        assert bm is not None
+        clashes = collisions([o for o, _, _ in bm.names])
+        if clashes:
+            raise BuildError("organisation ids that a reader could take for one another: "
+                             + "; ".join(f"{a!r} and {b!r}" for a, b in clashes[:5]))
+        latest, prev = bm.latest, bm.previous
+        page_of = {o: f"org-{slug(o)}" for o, _, _ in bm.names}
+        published = {o.org for o in bm.orgs if not o.score(INDEX).suppressed}
+        league = []
+        for org, name, sector in bm.names:
+            ow = bm.org_wave(org, latest)
+            s = ow.score(INDEX) if ow else None
+            change = next((c for c in bm.changes if c.org == org and c.to_wave == latest
+                           and c.from_wave == prev), None)
+            b = bm.baseline(sector, latest, INDEX)
+            league.append({"org": org, "name": name, "sector": sector, "score": s,
+                           "change": change, "page": page_of[org] if org in published else None,
+                           "band": band(s.mean, b.q1, b.median, b.q3)
+                           if s is not None and not s.suppressed and b is not None
+                           and not b.suppressed else None})
+        league.sort(key=lambda r: (r["score"] is None or r["score"].suppressed,
+                                   -(r["score"].mean or 0) if r["score"] else 0, r["name"]))
+        pages = [PageDoc("organisations", "Organisations", "Organisations",
+                         "_league.html", {"bm": bm, "league": league})]
+        for org, name, sector in bm.names:
+            if org not in published:
+                continue
+            pages.append(PageDoc(page_of[org], name, "Organisations", "_organisation.html",
+                                 self._org_context(org, name, sector), in_nav=False,
+                                 in_print=False))
+        return pages
+
+    def _org_context(self, org: str, name: str, sector: str) -> dict[str, Any]:
+        from .compare import band
+
+        bm = self.report.benchmark
+        assert bm is not None
+        latest = bm.latest
+        ow = bm.org_wave(org, latest)
+        short = {w: short_wave(bm.wave_label(w), w) for w in bm.waves}
+        rows, strip, nps_rows = [], [], []
+        for m, label in bm.measures:
+            s = ow.score(m) if ow else None
+            b = bm.baseline(sector, latest, m)
+            b = b if b is not None and not b.suppressed else None
+            pos = next((p for p in bm.positions if (p.org, p.wave, p.measure) ==
+                        (org, latest, m)), None)
+            ok = s is not None and not s.suppressed
+            rows.append({"measure": m, "label": label, "score": s, "baseline": b,
+                         "band": band(s.mean, b.q1, b.median, b.q3) if ok and b else None,
+                         "rank": pos.sector_rank if pos else None})
+            if ok and m != NPS and m not in bm.spec.rates:
+                strip.append({"measure": label, "score": s.mean, "q1": b.q1 if b else None,
+                              "median": b.median if b else None, "q3": b.q3 if b else None})
+            if ok and m == NPS:
+                nps_rows.append({"measure": label, "score": s.mean,
+                                 "q1": b.q1 if b else None, "median": b.median if b else None,
+                                 "q3": b.q3 if b else None})
+        series = []
+        for w in bm.waves:
+            o = bm.org_wave(org, w)
+            if o and not o.score(INDEX).suppressed:
+                series.append({"series": name, "wave": short[w], "value": o.score(INDEX).mean})
+            b = bm.baseline(sector, w, INDEX)
+            if b is not None and not b.suppressed:
+                series.append({"series": f"{sector} median", "wave": short[w],
+                               "value": b.median})
+        peers = [{"name": o.name, "value": o.score(INDEX).mean, "own": o.org == org}
+                 for o in bm.orgs if o.wave == latest and o.sector == sector
+                 and not o.score(INDEX).suppressed]
+        return {
+            "bm": bm, "org": org, "name": name, "sector": sector, "rows": rows,
+            "strip": self.chart(f"org:{org}:strip", lambda: ch.position_strip(strip, name))
+            if strip else None,
+            "nps": self.chart(f"org:{org}:nps", lambda: ch.position_strip(
+                nps_rows, name, (-100, 100), "Net promoter score (−100 to +100)"))
+            if nps_rows else None,
+            "slope": self.chart(f"org:{org}:slope", lambda: ch.slope(
+                series, [short[w] for w in bm.waves], name)) if series else None,
+            "peers": self.chart(f"org:{org}:peers", lambda: ch.peers(
+                peers, name, f"{sector}, {bm.wave_label(latest)}")) if peers else None,
+            "by_wave": [(w, bm.org_wave(org, w), bm.baseline(sector, w, INDEX))
+                        for w in bm.waves],
+        }
 
     def trend_chart(self, scope: str, measure: str) -> ch.Chart | None:
         """The scope's mean across waves with its interval, against the national mean; where
@@ -480,6 +576,8 @@ class Builder:
     def render_site(self, pages: list[PageDoc], extra: dict[str, Any]) -> dict[str, str]:
         nav: list[tuple[str, list[PageDoc]]] = []
         for p in pages:
+            if not p.in_nav:
+                continue
             if not nav or nav[-1][0] != p.nav:
                 nav.append((p.nav, []))
             nav[-1][1].append(p)
@@ -502,7 +600,7 @@ class Builder:
     def render_print(self, pages: list[PageDoc]) -> str:
         sections = [(p, Markup(self.body(p, print_mode=True)))  # noqa: S704 - autoescaped
                     for p in pages
-                    if p.id != "data"]
+                    if p.id != "data" and p.in_print]
         return self.env.get_template("print.html").render(sections=sections, **self.common())
 
     def common(self) -> dict[str, Any]:

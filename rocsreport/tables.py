@@ -273,6 +273,23 @@ def _benchmark_csvs(report: Report) -> list[tuple[str, str, str]]:
          "suppressed", "secondary"],
         [[c.scope, c.from_wave, c.to_wave, c.up, c.unchanged, c.down, c.total, c.suppressed,
           c.secondary] for c in bm.counts])))
+    if bm.spec.publish_organisation_scores and bm.names:
+        rows = []
+        for o in bm.orgs:
+            for m, label in bm.measures:
+                sc = o.score(m)
+                rows.append([o.org, o.name, o.sector, o.wave, m, label,
+                             None if sc.suppressed else sc.n,
+                             None if sc.suppressed else sc.mean,
+                             None if sc.suppressed else sc.ci_low,
+                             None if sc.suppressed else sc.ci_high, sc.suppressed,
+                             "withheld so that a smaller organisation cannot be worked out"
+                             if sc.secondary else "not enough responses" if sc.suppressed
+                             else ""])
+        out.append(("organisations.csv", "Every organisation's scores (the study publishes "
+                    "them)", to_csv(["organisation", "name", "sector", "wave", "measure",
+                                     "label", "respondents", "score", "ci_low", "ci_high",
+                                     "suppressed", "reason"], rows)))
     out.append(("index-change.csv", "Change of the national and sector means between waves",
                 to_csv(CHANGE_FIELDS, change_rows(bm))))
     if bm.relationships:

@@ -431,4 +431,65 @@ def test_compare_report_says_what_it_could_not_compare(bench_study, tmp_path):
                  "responses", "your sector was not given"):
         assert line in html, line
     # The item it asked is compared with the national baseline.
-    assert re.search(r"<th scope=\"row\">Item one</th><td>\d", html)
+    assert re.search(r"<th scope=\"row\">Item one</th>\s*<td>\d", html)
+    assert "Strongest" not in html  # one item: nothing to rank it against
+
+
+@pytest.fixture(scope="module")
+def published_site(bench_study, tmp_path_factory):
+    """The same study with ``publish_organisation_scores: true``, built."""
+    import shutil
+
+    root, _, _ = bench_study
+    copy = tmp_path_factory.mktemp("published") / "study"
+    shutil.copytree(root / "data", copy / "data")
+    (copy / "study.yaml").write_text(STUDY.replace("publish_organisation_scores: false",
+                                                   "publish_organisation_scores: true"))
+    return build(copy, copy.parent / "site", None, make_pdf=False)
+
+
+def test_published_scores_make_a_league_table_and_organisation_pages(published_site):
+    out = published_site.out
+    league = (out / "organisations.html").read_text()
+    bm = published_site.report.benchmark
+    w2 = {o.org: o.score("index") for o in bm.orgs if o.wave == "W2"}
+    shown = {org for org, s in w2.items() if not s.suppressed}
+    # org-tiny has 5 respondents a wave: listed without a number, and no page.
+    assert "org-tiny" not in shown and "Tiny Bank" in league
+    tiny_row = re.search(r"Tiny Bank.*?</tr>", league, re.S)[0]
+    assert "not enough responses" in tiny_row and not re.search(r"\d+\.\d", tiny_row)
+    assert not (out / "org-org-tiny.html").exists()
+    for org in shown:
+        page = out / f"org-{org}.html"
+        assert page.is_file(), org
+        html = page.read_text()
+        assert html.count('<figure class="chart">') == 4, org
+        assert f"{w2[org].mean:.1f}" in html
+    # Ranked by index, highest first, each with its interval and base.
+    names = dict((o, n) for o, n, _ in bm.names)
+    ranked = sorted(shown, key=lambda o: (-w2[o].mean, names[o]))
+    pos = [league.index(f">{names[o]}</a>") for o in ranked]
+    assert pos == sorted(pos)
+    top = w2[ranked[0]]
+    assert f"{top.ci_low:.1f} to {top.ci_high:.1f}" in league and f"<td>{top.n}</td>" in league
+
+
+def test_published_scores_keep_a_lone_small_organisation_hidden(published_site):
+    """org-tiny is the only organisation withheld in each wave: the national figures minus
+    the published organisations would give its scores, so the smallest published one is
+    withheld too (Larch, Maple, Nettle and Oak tie at 10; the first id is chosen)."""
+    bm = published_site.report.benchmark
+    for wave in ("W1", "W2"):
+        hidden = [o.org for o in bm.orgs if o.wave == wave and o.score("index").suppressed]
+        assert sorted(hidden) == ["org-larch", "org-tiny"], wave
+        larch = bm.org_wave("org-larch", wave).score("index")
+        assert larch.secondary
+    # The scan: every number on the public site about an organisation is one it publishes.
+    text = " ".join(p.read_text() for p in published_site.out.rglob("*.html"))
+    assert "Larch Energy" in text
+    larch_page = published_site.out / "org-org-larch.html"
+    assert not larch_page.exists()
+    rows = list(csv.DictReader((published_site.out / "data" / "organisations.csv").open()))
+    for r in rows:
+        if r["organisation"] in ("org-tiny", "org-larch") and r["measure"] == "index":
+            assert r["score"] == "" and r["respondents"] == "", r
