@@ -47,6 +47,7 @@ class Score:
     suppressed: bool
     low_base: bool
     secondary: bool = False  # withheld so that a smaller organisation cannot be derived
+    weight: float | None = None  # Σw of its respondents when the study is weighted
 
 
 WITHHELD = Score(None, None, None, None, None, True, False)
@@ -340,13 +341,20 @@ def _sql_list(values) -> str:
     return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
 
 
-def _org_sql(study: Study, rates: tuple[str, ...] | None = None) -> tuple[str, list[str]]:
-    """One pass over the responses: per organisation and wave, count, Σy and Σy² of the index,
-    of each item (rescaled to 0-100) and of each rate (100 for a respondent in the numerator,
-    0 for one in the base only), then the NPS counts."""
+def _org_sql(study: Study, rates: tuple[str, ...] | None = None,
+             weight: str | None | bool = True) -> tuple[str, list[str]]:
+    """One pass over the responses: per organisation and wave, the sufficient statistics of
+    the index, of each item (rescaled to 0-100) and of each rate (100 for a respondent in the
+    numerator, 0 for one in the base only), then of the NPS.
+
+    Unweighted: count, Σy and Σy² per measure, then the NPS counts. Weighted (``weight`` the
+    column; True: the study's weight column): count, Σw, Σw·y, Σw²·y², Σw²·y and Σw² per
+    measure, the NPS as the mean of 100 (promoter), 0 or -100 (detractor)."""
     b = study.benchmark
     assert b is not None
     rates = b.rates if rates is None else rates
+    if weight is True:
+        weight = study.weight_column
     lo, hi = b.scale
     items = [quote_ident(i) for i in b.items]
     scaled = [f"({i} - {lo}) * 100.0 / ({hi - lo})" for i in items]
@@ -359,17 +367,64 @@ def _org_sql(study: Study, rates: tuple[str, ...] | None = None) -> tuple[str, l
     total = " + ".join(f"coalesce({s}, 0)" for s in scaled[:len(items)])
     cols = [f"({total}) / nullif({count}, 0) AS y"]
     cols += [f"{s} AS i{k}" for k, s in enumerate(scaled)]
-    aggs = ["count(y)", "sum(y)", "sum(y * y)"]
-    for k in range(len(scaled)):
-        aggs += [f"count(i{k})", f"sum(i{k})", f"sum(i{k} * i{k})"]
+    names = ["y", *(f"i{k}" for k in range(len(scaled)))]
     if b.nps:
-        cols.append(f"{quote_ident(b.nps)} AS rec")
-        aggs += ["count(rec)", "count(*) FILTER (WHERE rec >= 9)",
-                 "count(*) FILTER (WHERE rec <= 6)"]
+        rec = quote_ident(b.nps)
+        cols.append(f"{rec} AS rec")
+        if weight:
+            cols.append(f"CASE WHEN {rec} >= 9 THEN 100.0 WHEN {rec} <= 6 THEN -100.0 "
+                        f"WHEN {rec} IS NOT NULL THEN 0.0 END AS d")
+    aggs = []
+    if weight:
+        cols.append(f"CAST({quote_ident(weight)} AS DOUBLE) AS w")
+        for x in names + (["d"] if b.nps else []):
+            aggs += [f"count({x})", f"sum(w) FILTER (WHERE {x} IS NOT NULL)",
+                     f"sum(w * {x})", f"sum(w * w * {x} * {x})", f"sum(w * w * {x})",
+                     f"sum(w * w) FILTER (WHERE {x} IS NOT NULL)"]
+    else:
+        for x in names:
+            aggs += [f"count({x})", f"sum({x})", f"sum({x} * {x})"]
+        if b.nps:
+            aggs += ["count(rec)", "count(*) FILTER (WHERE rec >= 9)",
+                     "count(*) FILTER (WHERE rec <= 6)"]
     sql = (f"SELECT org, wave, {', '.join(aggs)} FROM (SELECT {quote_ident(b.organisation)} AS org,"
            f" CAST({quote_ident(b.wave)} AS VARCHAR) AS wave, {', '.join(cols)} "
            f"FROM {quote_ident(study.survey.id)}) GROUP BY org, wave ORDER BY org, wave")
     return sql, [INDEX, *b.items, *rates]
+
+
+def org_scores(a, measures: list[str], nps: bool, weighted: bool, rules, conf: float
+               ) -> tuple[list[tuple[str, Score]], dict[str, int]]:
+    """The scores of one organisation and wave from its row of ``_org_sql``, and each
+    measure's count of respondents."""
+    scores, counts = [], {}
+    step = 6 if weighted else 3
+    for k, m in enumerate(measures + ([NPS] if nps else [])):
+        part = a[step * k:step * k + step]
+        counts[m] = part[0]
+        if weighted:
+            scores.append((m, _weighted_score(*part, rules, conf)))
+        elif m == NPS:
+            scores.append((m, _nps_score(part[0], part[1], part[2], rules, conf)))
+        else:
+            n, s, ss = part
+            scores.append((m, _score(n, s or 0.0, ss or 0.0, rules, conf)))
+    return scores, counts
+
+
+def _weighted_score(n: int, sw, swy, sw2y2, sw2y, sw2, rules, confidence: float) -> Score:
+    """A weighted mean Σwy/Σw with its linearised variance, n/(n-1) · Σ w²(y - m)² / (Σw)²
+    (R's survey package: svymean with ``svydesign(ids = ~1, weights = ~w)``), t on n - 1
+    degrees of freedom."""
+    status = disclosure.classify(n, rules)
+    if status == disclosure.SUPPRESSED or not sw:
+        return WITHHELD
+    mean = swy / sw
+    ss = max(0.0, sw2y2 - 2 * mean * sw2y + mean * mean * sw2)
+    se = math.sqrt(n / (n - 1) * ss) / sw if n > 1 else 0.0
+    half = t_dist.ppf(0.5 + confidence / 2, n - 1) * se if n > 1 else math.nan
+    return Score(n, mean, mean - half, mean + half, se, False, status == disclosure.LOW,
+                 weight=float(sw))
 
 
 def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> BenchmarkResult:
@@ -392,19 +447,13 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
     sector_of = {o: s for o, _, s in names}
     name_of = {o: n for o, n, _ in names}
     sql, measures = _org_sql(study)
+    weighted = study.weight_column is not None
     orgs = []
     answered: dict[tuple[str, str, str], int] = {}  # (org, wave, measure) -> respondents
     for row in con.execute(sql).fetchall():
         org, wave, a = row[0], row[1], row[2:]
-        scores = []
-        for k, m in enumerate(measures):
-            n, s, ss = a[3 * k:3 * k + 3]
-            scores.append((m, _score(n, s or 0.0, ss or 0.0, rules, conf)))
-            answered[(org, wave, m)] = n
-        if b.nps:
-            n, prom, det = a[3 * len(measures):3 * len(measures) + 3]
-            scores.append((NPS, _nps_score(n, prom, det, rules, conf)))
-            answered[(org, wave, NPS)] = n
+        scores, counts = org_scores(a, measures, bool(b.nps), weighted, rules, conf)
+        answered.update({(org, wave, m): n for m, n in counts.items()})
         orgs.append(OrgWave(org, name_of.get(org, org), sector_of.get(org, NOT_STATED), wave,
                             tuple(scores)))
     if b.publish_organisation_scores:
@@ -420,7 +469,7 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
     rels = _relationships(study, con, orgs, waves, conf)
     res = BenchmarkResult(b, waves, wave_labels, tuple(labels), sectors, tuple(orgs),
                           tuple(baselines), tuple(positions), tuple(changes), tuple(counts),
-                          tuple(rels), tuple(names))
+                          tuple(rels), tuple(names), weighted=weighted)
     return replace(res, index_changes=tuple(_index_changes(res, conf)))
 
 
@@ -491,8 +540,10 @@ def _baseline(scope: str, wave: str, m: str, part: list[tuple[OrgWave, Score]],
     if max(s.n for _, s in part) / n > b.max_share:
         return Baseline(scope, wave, m, None, None, None, None, None, None, True,
                         f"one organisation has more than {b.max_share:.0%} of the respondents")
-    mean = sum(s.mean * s.n for _, s in part) / n
-    se, lo, hi = cluster_ci(part, mean, n)
+    size = [s.weight if s.weight is not None else s.n for _, s in part]
+    total = sum(size)
+    mean = sum(s.mean * w for (_, s), w in zip(part, size, strict=True)) / total
+    se, lo, hi = cluster_ci(part, mean, total)
     scores = sorted(s.mean for _, s in part)
     q1, med, q3 = quartiles(scores)
     if any(abs(q - v) <= 1e-9 * max(1.0, abs(v)) for q in (q1, med, q3) for v in scores):
@@ -514,7 +565,8 @@ def cluster_ci(part: list[tuple[OrgWave, Score]], mean: float, n: float,
     k = len(part)
     if k < 2:
         return math.nan, math.nan, math.nan
-    var = k / (k - 1) * sum((s.n * (s.mean - mean)) ** 2 for _, s in part) / n ** 2
+    var = k / (k - 1) * sum(((s.weight if s.weight is not None else s.n) * (s.mean - mean))
+                            ** 2 for _, s in part) / n ** 2
     se = math.sqrt(var)
     half = t_dist.ppf(0.5 + confidence / 2, k - 1) * se
     return se, float(mean - half), float(mean + half)
@@ -554,6 +606,14 @@ def _versus_rest(o: OrgWave, s: Score, sector: list[tuple[OrgWave, Score]], conf
                  ) -> tuple[str, float]:
     """The organisation against the pooled respondents of the other organisations of its
     sector: z = (m - m_rest) / sqrt(se² + se_rest²), two-sided."""
+    if s.weight is not None:
+        # Weighted: the rest's weighted mean, with the variance of a weighted combination of
+        # independent organisations' means, Σ W_i² se_i² / (Σ W_i)².
+        rest_w = [(x.weight, x.mean, x.se) for y, x in sector if y.org != o.org]
+        wsum = sum(r[0] for r in rest_w)
+        mean = sum(r[0] * r[1] for r in rest_w) / wsum
+        se_rest = math.sqrt(sum((r[0] * r[2]) ** 2 for r in rest_w)) / wsum
+        return _verdict(s, mean, se_rest, conf)
     rest = [(x.n, x.mean, x.se) for y, x in sector if y.org != o.org]
     n = sum(r[0] for r in rest)
     mean = sum(r[0] * r[1] for r in rest) / n
@@ -561,6 +621,10 @@ def _versus_rest(o: OrgWave, s: Score, sector: list[tuple[OrgWave, Score]], conf
     ss = sum((r[0] - 1) * r[0] * r[2] ** 2 + r[0] * r[1] ** 2 for r in rest)
     var = max(0.0, (ss - n * mean * mean) / (n - 1))
     se_rest = math.sqrt(var / n)
+    return _verdict(s, mean, se_rest, conf)
+
+
+def _verdict(s: Score, mean: float, se_rest: float, conf: float) -> tuple[str, float]:
     se = math.sqrt(s.se ** 2 + se_rest ** 2)
     if se == 0:
         # No spread on either side (every customer gave the same answers): the difference is

@@ -37,7 +37,19 @@ class Chart:
     caption: str = ""
 
 
+_VALIDATED: set[str] = set()
+
+
 def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite spec with the house style. Altair checks a spec against the Vega-Lite
+    schema, which costs more than drawing it; each chart function's spec is checked the first
+    time it is drawn in a process, and its later specs (the same structure, other data) are
+    not."""
+    import sys
+
+    kind = sys._getframe(2).f_code.co_name  # the chart function: _config <- _svg <- it
+    validate = kind not in _VALIDATED
+    _VALIDATED.add(kind)
     spec = chart.configure(
         font=FONT, background="white", padding=8, aria=False,
     ).configure_view(stroke=None).configure_axis(
@@ -46,7 +58,7 @@ def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
     ).configure_legend(
         labelColor=INK, titleColor=MUTED, labelFontSize=12, titleFontSize=11, orient="top",
         titleFontWeight="normal", labelLimit=260,
-    ).to_dict()
+    ).to_dict(validate=validate)
     spec.pop("$schema", None)
     return spec
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from .benchmark import INDEX, NATIONAL, NPS, WITHHELD, OrgWave, _nps_score, _org_sql, _score
+from .benchmark import INDEX, NATIONAL, NPS, WITHHELD, OrgWave, _org_sql, org_scores
 from .errors import RocsError
 from .ingest import quote_ident
 from .spec import load_study
@@ -83,6 +83,7 @@ class Own:
     rows: list[dict]
     rejected: int
     not_asked: tuple[str, ...]  # measures the responses cannot give
+    unweighted: bool = False  # the study weights respondents; these responses carry no weight
 
 
 def score_responses(study_dir: Path, baselines_path: Path, responses: Path,
@@ -110,16 +111,20 @@ def score_responses(study_dir: Path, baselines_path: Path, responses: Path,
         asked = [i for i in b.items if i in cols]
         rates = tuple(r for r in b.rates if study.indicator(r).question in cols)
         needed = [b.wave, *asked] + ([b.nps] if b.nps and b.nps in cols else [])
+        if study.weight_column and study.weight_column in cols:
+            needed.append(study.weight_column)
         rejected = _clean(con, study, needed, [i for i in b.items if i not in asked],
                           [study.indicator(r).question for r in rates])
         con.execute("SET enable_external_access = false")
-        sql, measures = _org_sql(study, rates)
+        weight = study.weight_column if study.weight_column in cols else None
+        sql, measures = _org_sql(study, rates, weight)
         rows = con.execute(sql).fetchall()
     except duckdb.Error as exc:
         raise RocsError(f"{responses}: could not read the file: "
                         f"{str(exc).strip().splitlines()[0]}") from None
     finally:
         con.close()
+    unweighted = bool(study.weight_column) and study.weight_column not in cols
     not_asked = tuple([i for i in b.items if i not in asked]
                       + ([INDEX] if len(asked) < len(b.items) else [])
                       + [r for r in b.rates if r not in rates]
@@ -128,12 +133,8 @@ def score_responses(study_dir: Path, baselines_path: Path, responses: Path,
     labels = {m["id"]: m["label"] for m in doc.get("measures", [])}
     out, orgs = [], []
     for _, wave, *a in rows:
-        scores = [(m, _score(a[3 * k], a[3 * k + 1] or 0.0, a[3 * k + 2] or 0.0,
-                             study.disclosure, study.confidence)) for k, m in enumerate(measures)]
-        if b.nps:
-            k = 3 * len(measures)
-            scores.append((NPS, _nps_score(a[k], a[k + 1], a[k + 2], study.disclosure,
-                                           study.confidence)))
+        scores, _ = org_scores(a, measures, bool(b.nps), weight is not None,
+                               study.disclosure, study.confidence)
         scores = [(m, WITHHELD if m in not_asked else sc) for m, sc in scores]
         orgs.append(OrgWave(YOURS, YOURS, sector or NATIONAL, wave, tuple(scores)))
         for m, s in scores:
@@ -153,7 +154,7 @@ def score_responses(study_dir: Path, baselines_path: Path, responses: Path,
             out.append(row)
     order = [INDEX, *b.items, *b.rates, NPS]
     out.sort(key=lambda r: (r["wave"], order.index(r["measure"])))
-    return Own(study, doc, sector, tuple(orgs), out, rejected, not_asked)
+    return Own(study, doc, sector, tuple(orgs), out, rejected, not_asked, unweighted)
 
 
 YOURS = "yours"
@@ -227,6 +228,9 @@ def self_view(own: Own, name: str):
     for w in waves:
         if w in by and all(x.suppressed for x in baselines if x.wave == w):
             missing.append(f"{labels[w]}: every baseline withheld")
+    if own.unweighted:
+        missing.append(f"your responses have no {own.study.weight_column!r} column: your "
+                       "scores are unweighted, the baselines weighted")
     if not own.sector:
         missing.append("your sector was not given (--sector), so you are compared with the "
                        "national baselines")
@@ -247,9 +251,13 @@ def _clean(con: duckdb.DuckDBPyConnection, study, needed: list[str],
     conds.append(f"list_contains({_list(waves)}, trim(CAST({w} AS VARCHAR)))")
     selects.append(f"trim(CAST({w} AS VARCHAR)) AS {w}")
     for qid in needed[1:]:
-        q = study.question(qid)
         c = quote_ident(qid)
         num = f"TRY_CAST(trim(CAST({c} AS VARCHAR)) AS DOUBLE)"
+        if qid == study.weight_column:
+            conds.append(f"coalesce({num} > 0, false)")  # a weight: present and positive
+            selects.append(f"{num} AS {c}")
+            continue
+        q = study.question(qid)
         conds.append(f"({c} IS NULL OR trim(CAST({c} AS VARCHAR)) = '' OR ({num} BETWEEN "
                      f"{q.min} AND {q.max}))")
         selects.append(f"{num} AS {c}")

@@ -110,7 +110,8 @@ def structure(report: Any) -> dict:
                        for m, _ in bm.measures},
             "min_respondents": study.disclosure.suppress_below,
             "min_organisations": bm.spec.min_organisations,
-            "publish_organisation_scores": bm.spec.publish_organisation_scores}
+            "publish_organisation_scores": bm.spec.publish_organisation_scores,
+            "weighted": bm.weighted}
     return doc
 
 
@@ -434,8 +435,11 @@ def _baselines(r: _Reader, rows, path):
               p)
         r.add(table, dim, atoms, {"resp": 1.0}, n, where, unit, True, f"{label}: respondents",
               p)
-        r.add(table, dim, atoms, {"sum": 1.0}, None if n is None or mean is None else mean * n,
-              where, unit, False, f"{label}: sum of scores", p)
+        if not (r.st.get("benchmark") or {}).get("weighted"):
+            # A weighted mean times its respondents is no sum: no linear relation to add.
+            r.add(table, dim, atoms, {"sum": 1.0},
+                  None if n is None or mean is None else mean * n,
+                  where, unit, False, f"{label}: sum of scores", p)
 
 
 def _changes(r: _Reader, rows, path):

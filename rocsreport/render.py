@@ -360,7 +360,7 @@ class Builder:
                            and not b.suppressed else None})
         league.sort(key=lambda r: (r["score"] is None or r["score"].suppressed,
                                    -(r["score"].mean or 0) if r["score"] else 0, r["name"]))
-        pages = [PageDoc("organisations", "Organisations", "Organisations",
+        pages = [PageDoc("organisations", "League table", "Organisations",
                          "_league.html", {"bm": bm, "league": league})]
         for org, name, sector in bm.names:
             if org not in published:

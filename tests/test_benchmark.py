@@ -493,3 +493,54 @@ def test_published_scores_keep_a_lone_small_organisation_hidden(published_site):
     for r in rows:
         if r["organisation"] in ("org-tiny", "org-larch") and r["measure"] == "index":
             assert r["score"] == "" and r["respondents"] == "", r
+
+
+def test_weighted_benchmark_uses_the_weights(bench_study, tmp_path):
+    """With respondent weights declared, organisation and sector figures are weighted.
+    Independent route: the respondent rows in numpy. An organisation's weighted mean and its
+    linearised standard error, sqrt(n/(n-1) · Σ w²(y - m)²) / Σw (R's survey package,
+    svymean under svydesign(ids = ~1, weights = ~w); statsmodels' DescrStatsW gives the same
+    mean); the sector mean Σw·y / Σw over its contributing organisations, its cluster-robust
+    standard error from the organisations' weighted totals. Tolerance 1e-9."""
+    import shutil
+
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    root, _, rows = bench_study
+    copy = tmp_path / "weighted"
+    shutil.copytree(root / "data", copy / "data")
+    weights = {r[0]: 0.5 + (int(r[0][1:]) % 7) / 4 for r in rows}
+    with (copy / "data" / "responses.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["rid", "org", "wave", "i1", "i2", "rec", "ok", "w"])
+        w.writerows([*r, weights[r[0]]] for r in rows)
+    (copy / "study.yaml").write_text(
+        STUDY.replace("responses: {file: data/responses.csv, id: rid}",
+                      "responses: {file: data/responses.csv, id: rid, weight: w}")
+        .replace("  - {id: ok,", "  - {id: w, type: number, min: 0, wording: Weight}\n"
+                 "  - {id: ok,"))
+    report, _ = compute(copy)
+    bm = report.benchmark
+    assert bm.weighted
+    big = [o for o, (s, _, n, *_) in ORGS.items() if s == "Big" and n >= 10]
+    y_of = {r[0]: ((r[3] - 1) + (r[4] - 1)) / 2 / 9 * 100 for r in rows}
+    totals, wsums = [], []
+    for org in big:
+        rids = [r[0] for r in rows if r[1] == org and r[2] == "W1"]
+        y = np.array([y_of[i] for i in rids])
+        w = np.array([weights[i] for i in rids])
+        m = float(np.sum(w * y) / np.sum(w))
+        assert m == pytest.approx(DescrStatsW(y, weights=w).mean, abs=1e-9)
+        se = math.sqrt(len(y) / (len(y) - 1) * np.sum((w * (y - m)) ** 2)) / np.sum(w)
+        s = bm.org_wave(org, "W1").score("index")
+        assert (s.mean, s.se) == pytest.approx((m, se), abs=1e-9)
+        totals.append(float(np.sum(w * y)))
+        wsums.append(float(np.sum(w)))
+    b = bm.baseline("Big", "W1", "index")
+    mean = sum(totals) / sum(wsums)
+    assert b.mean == pytest.approx(mean, abs=1e-9)
+    k = len(big)
+    se = math.sqrt(k / (k - 1) * sum((t - mean * ws) ** 2 for t, ws in zip(totals, wsums))
+                   ) / sum(wsums)
+    assert b.se == pytest.approx(se, abs=1e-9)
+    assert b.n == 120  # the base stays the respondents
