@@ -326,6 +326,8 @@ class Builder:
                 "bm": bm, "sector": sector, "pairs": pairs,
                 "trend": self.trend_chart(sector, INDEX),
                 "nps_trend": self.trend_chart(sector, NPS) if bm.spec.nps else None,
+                "national_trend": self.trend_chart(NATIONAL, INDEX),
+                "national_nps": self.trend_chart(NATIONAL, NPS) if bm.spec.nps else None,
                 "items": self._items(sector)}))
         if bm.spec.publish_organisation_scores and bm.names:
             pages += self.organisation_pages()

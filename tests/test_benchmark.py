@@ -544,3 +544,46 @@ def test_weighted_benchmark_uses_the_weights(bench_study, tmp_path):
                    ) / sum(wsums)
     assert b.se == pytest.approx(se, abs=1e-9)
     assert b.n == 120  # the base stays the respondents
+
+
+def test_threshold_and_change_wording():
+    from rocsreport.words import change_words, threshold
+
+    assert threshold(1) == "1 point" and threshold(1.0) == "1 point"
+    assert threshold(11.1111) == "11.1111 points" and threshold(2) == "2 points"
+    assert threshold(0.5) == "0.5 points"
+    assert change_words(-1.23, True, "a year ago") == ("down 1.2 points on a year ago; a "
+                                                       "significant fall")
+    assert change_words(1.0, False, "July 2013") == ("up 1.0 point on July 2013; not a "
+                                                     "significant change")
+    assert change_words(0.04, False, "July 2013").startswith("unchanged on July 2013")
+
+
+def test_one_wave_has_no_change_page_and_three_items_no_double_naming(bench_study, tmp_path):
+    """A study with one wave gets no "Change between waves" page; with three items, the
+    private report names one strongest and one weakest item, never the middle one twice."""
+    import shutil
+
+    root, _, rows = bench_study
+    copy = tmp_path / "one"
+    shutil.copytree(root / "data", copy / "data")
+    with (copy / "data" / "responses.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["rid", "org", "wave", "i1", "i2", "i3", "rec", "ok"])
+        w.writerows([r[0], r[1], r[2], r[3], r[4], max(1, r[3] - 1), r[5], r[6]]
+                    for r in rows if r[2] == "W1")
+    (copy / "study.yaml").write_text(
+        STUDY.replace("codes: [W1, W2]", "codes: [W1]")
+        .replace("  - {id: rec,", "  - {id: i3, type: number, min: 1, max: 10, wording: Item "
+                 "three}\n  - {id: rec,").replace("items: [i1, i2]", "items: [i1, i2, i3]")
+        .replace("publish_organisation_scores: false", "publish_organisation_scores: false\n"
+                 "  change_threshold: 11.1111"))
+    result = build(copy, tmp_path / "site", None, make_pdf=False)
+    assert not (result.out / "change.html").exists()
+    assert "Change between waves" not in (result.out / "index.html").read_text()
+    write_org_reports(result.report, tmp_path / "p", "org-birch", make_pdf=False)
+    html = (tmp_path / "p" / "org-birch" / "index.html").read_text()
+    strongest = re.search(r"<dt>Strongest</dt><dd>(.*?)</dd>", html, re.S)[1]
+    weakest = re.search(r"<dt>Weakest</dt><dd>(.*?)</dd>", html, re.S)[1]
+    named = re.findall(r"Item \w+", strongest) + re.findall(r"Item \w+", weakest)
+    assert len(named) == 2 and len(set(named)) == 2

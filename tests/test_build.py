@@ -238,3 +238,22 @@ def test_service_index_site_links_and_privacy(tmp_path):
     leaked = [o["name"] for o in orgs if o["name"] in blob]
     assert leaked == []
     assert (site / "baselines.json").is_file() and (site / "sector-tourism.html").is_file()
+    # The national benchmark an index reader expects (issue 11).
+    home = (site / "index.html").read_text()
+    assert "Line chart of National satisfaction index" in home  # the trend over every wave
+    assert "The national satisfaction index was" in home and "a year ago" in home
+    for code in ("July 2013", "January 2014", "July 2014"):
+        assert code in home
+    sectors = sorted(site.glob("sector-*.html"))
+    assert len(sectors) == 13
+    for page in sectors:
+        html = page.read_text()
+        assert html.count('<figure class="chart">') >= 2, page.name
+        assert "national" in html.lower(), page.name
+        assert "withheld" in html or "95% CI" in html, page.name
+    for page in sorted(site.glob("question-*.html")):
+        html = page.read_text()
+        rows = re.findall(r'<th scope="row">(July 2014|January 2014|July 2013)</th>', html)
+        assert {"July 2013", "January 2014", "July 2014"} <= set(rows), page.name
+        # The latest wave leads: its row comes before the earlier waves'.
+        assert html.index(">July 2014</th>") < html.index(">July 2013</th>"), page.name
