@@ -291,3 +291,32 @@ def design_cells(con: duckdb.DuckDBPyConnection, study: Study,
             key: CellKey = (None, None) if k < 0 else (g.breakdowns[k].id, vals[0])
             out[name][key] = est
     return out
+
+
+def crossed_moments(con: duckdb.DuckDBPyConnection, study: Study, a: Breakdown, b: Breakdown
+                    ) -> dict[str, dict[tuple[str, str], Moments]]:
+    """Per indicator and crossed cell (group of ``a``, group of ``b``): n, n with the outcome,
+    Σw, Σw², Σw·y. One query for every indicator."""
+    g = _Grouped(study, study.survey.id, [a, b])
+    bcols, bparams = g.breakdown_columns()
+    inner, iparams, aggs = [], [], []
+    for k, ind in enumerate(study.indicators):
+        col = f"CAST({quote_ident(ind.question)} AS VARCHAR)"
+        inner.append(f"coalesce(list_contains(?, {col}), false)::INTEGER AS base{k}, "
+                     f"coalesce(list_contains(?, {col}), false)::INTEGER AS num{k}")
+        iparams += [list(ind.base), list(ind.numerator)]
+        aggs.append(f"coalesce(sum(base{k}), 0), coalesce(sum(base{k} * num{k}), 0), "
+                    f"coalesce(sum(w * base{k}), 0), coalesce(sum(w * w * base{k}), 0), "
+                    f"coalesce(sum(w * base{k} * num{k}), 0)")
+    if not inner:
+        return {}
+    sql = (f"SELECT b0, b1, {', '.join(aggs)} FROM (SELECT {bcols}{g.weight} AS w, "
+           f"{', '.join(inner)} FROM {quote_ident(study.survey.id)}) GROUP BY b0, b1 "
+           f"ORDER BY b0, b1")
+    out: dict[str, dict[tuple[str, str], Moments]] = {i.id: {} for i in study.indicators}
+    for r in con.execute(sql, [*bparams, *iparams]).fetchall():
+        ga, gb, vals = r[0], r[1], r[2:]
+        for k, ind in enumerate(study.indicators):
+            n, ny, sw, sw2, swy = vals[5 * k:5 * k + 5]
+            out[ind.id][(ga, gb)] = Moments(n=n, sw=sw, sw2=sw2, swy=swy, swy2=swy, ny=ny)
+    return out

@@ -171,6 +171,8 @@ class Relationship:
     change_ci: tuple[float, float] | None
     change_k: int
     points: tuple[tuple[str, float, float], ...] = ()  # (org, index, metric): private data
+    # The year-on-year view per sector: (sector, organisations, r of changes, ci_low, ci_high)
+    by_sector: tuple[tuple[str, int, float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -466,7 +468,7 @@ def analyse_benchmark(study: Study, con: duckdb.DuckDBPyConnection) -> Benchmark
     baselines = _baselines(orgs, waves, parts, measure_ids, b)
     positions = _positions(orgs, baselines, measure_ids, conf)
     changes, counts = _changes(orgs, waves, parts, b)
-    rels = _relationships(study, con, orgs, waves, conf)
+    rels = _relationships(study, con, orgs, waves, conf, baselines)
     res = BenchmarkResult(b, waves, wave_labels, tuple(labels), sectors, tuple(orgs),
                           tuple(baselines), tuple(positions), tuple(changes), tuple(counts),
                           tuple(rels), tuple(names), weighted=weighted)
@@ -690,6 +692,14 @@ def _changes(orgs: list[OrgWave], waves, sectors, b: Benchmark
     return changes, counts
 
 
+def open_sectors(rels: tuple[Relationship, ...], baselines) -> tuple[Relationship, ...]:
+    """The per-sector correlations of sectors whose count of organisations is still published
+    in the waves compared (each row gives it)."""
+    shut = {x.scope for x in baselines if x.measure == INDEX and x.k is None}
+    return tuple(replace(r, by_sector=tuple(x for x in r.by_sector if x[0] not in shut))
+                 for r in rels)
+
+
 def change_pairs(res: BenchmarkResult) -> list[tuple[str, str]]:
     """Every pair of waves a change is reported for: each wave on the one before, a year on
     (the latest on ``year_ago``) and the study's headline pair."""
@@ -743,7 +753,7 @@ def _index_changes(res: BenchmarkResult, conf: float) -> list[IndexChange]:
 
 
 def _relationships(study: Study, con: duckdb.DuckDBPyConnection, orgs: list[OrgWave], waves,
-                   conf: float) -> list[Relationship]:
+                   conf: float, baselines: list[Baseline] = ()) -> list[Relationship]:
     b = study.benchmark
     assert b is not None
     if not b.metrics_source or not b.metrics:
@@ -767,19 +777,37 @@ def _relationships(study: Study, con: duckdb.DuckDBPyConnection, orgs: list[OrgW
         if math.isnan(r):
             continue  # every organisation has the same index or metric: nothing to relate
         lo, hi = fisher_z_ci(r, len(pts), conf)
-        deltas = [(index[(org, latest)] - index[(org, first)],
-                   metric[(org, latest)][m] - metric[(org, first)][m])
-                  for org, _, _ in pts if (org, first) in index and (org, first) in metric
-                  and metric[(org, first)][m] is not None]
+        moved = [(org, index[(org, latest)] - index[(org, first)],
+                  metric[(org, latest)][m] - metric[(org, first)][m])
+                 for org, _, _ in pts if (org, first) in index and (org, first) in metric
+                 and metric[(org, first)][m] is not None]
+        deltas = [(di, dm) for _, di, dm in moved]
         cr, cci = None, None
         if len(deltas) > 3:
             cr, _ = pearson([d[0] for d in deltas], [d[1] for d in deltas])
             cci = fisher_z_ci(cr, len(deltas), conf)
             if math.isnan(cr):
                 cr, cci = None, None
+        sector_of = {o.org: o.sector for o in orgs}
+        per = []
+        # A sector whose count of organisations is withheld in any wave is left out: each row
+        # gives the number of organisations compared.
+        shut = {x.scope for x in baselines if x.measure == INDEX and x.k is None}
+        for sector in dict.fromkeys(o.sector for o in orgs):
+            if sector == NOT_STATED or sector in shut:
+                continue
+            ds = [(di, dm) for org, di, dm in moved if sector_of.get(org) == sector]
+            # As many organisations as a baseline needs, and more than Fisher's z needs.
+            if len(ds) < max(5, b.min_organisations):
+                continue
+            sr, _ = pearson([d[0] for d in ds], [d[1] for d in ds])
+            if math.isnan(sr):
+                continue
+            slo, shi = fisher_z_ci(sr, len(ds), conf)
+            per.append((sector, len(ds), sr, slo, shi))
         out.append(Relationship(m, study.question(m).short, latest, len(pts), r, lo, hi, p,
                                 _bins(pts, b.min_organisations), cr, cci, len(deltas),
-                                tuple(pts)))
+                                tuple(pts), tuple(sorted(per))))
     return out
 
 

@@ -446,7 +446,7 @@ def ranges(rows: list[dict[str, Any]], what: str, hidden: list[str] | None = Non
         x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q", color=colour)
     med = base.mark_tick(color=INK, thickness=2, size=12 if len(series) > 1 else 18).encode(
         x="median:Q")
-    step = 36 if len(series) > 1 else 26
+    step = 30 if len(series) > 1 else 24
     chart = alt.layer(box, med).properties(width=320, height=alt.Step(step // len(series))
                                            if len(series) > 1 else step * len(labels))
     parts = "; ".join(f"{r['label']}, {r['series']}: median {_fmt(r['median'])}, quartiles "

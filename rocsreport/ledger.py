@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .aggregate import NOT_STATED
@@ -96,6 +96,7 @@ def structure(report: Any) -> dict:
                               "numerator": list(i.numerator)} for i in study.indicators},
         "compare": next((b.id for b in study.breakdowns if b.compare), None),
         "crosstabs": [[c.rows, c.columns] for c in study.crosstabs],
+        "crossed": [list(p) for p in study.crossed],
         "interviews": None, "benchmark": None,
     }
     if study.interviews is not None:
@@ -127,7 +128,51 @@ def dims_of(st: dict) -> dict[str, tuple[str, ...]]:
         out[q] = (*st["questions"][q]["codes"], OTHER)
     if st["benchmark"]:
         out["sector"] = (*st["benchmark"]["sectors"], OTHER)
+    for a, b in st.get("crossed", ()):
+        qa, qb = st["breakdowns"][a]["question"], st["breakdowns"][b]["question"]
+        out[cross_dim(qa, qb)] = tuple(pair(x, y) for x in out[qa] for y in out[qb])
     return out
+
+
+def cross_dim(qa: str, qb: str) -> str:
+    """The dimension of a crossed breakdown: its atoms are pairs of the two questions'."""
+    return f"{qa}*{qb}"
+
+
+def pair(x: str, y: str) -> str:
+    return f"{x}\x1f{y}"
+
+
+def crossed_atoms(st: dict, a: str, b: str, ga: str, gb: str) -> frozenset[str]:
+    return frozenset(pair(x, y) for x in group_atoms(st, a, ga) for y in group_atoms(st, b, gb))
+
+
+def link_crossed(st: dict, entries: list[Entry]) -> list[Entry]:
+    """A crossed table's margins are the two breakdowns' own cells: every cell of either
+    breakdown in a table that has a crossed dimension joins that dimension too, over the
+    pairs it covers, so the audit sees rows and columns summing to their margins."""
+    dims = dims_of(st)
+    crossed = {}
+    for a, b in st.get("crossed", ()):
+        qa, qb = st["breakdowns"][a]["question"], st["breakdowns"][b]["question"]
+        crossed[cross_dim(qa, qb)] = (qa, qb)
+    if not crossed:
+        return entries
+    present = {(e.table, e.dim) for e in entries if e.dim in crossed}
+    extra = []
+    for e in entries:
+        for table, dim in present:
+            if e.table != table or e.atoms is None:
+                continue
+            qa, qb = crossed[dim]
+            if e.dim == qa:
+                atoms = frozenset(pair(x, y) for x in e.atoms for y in dims[qb])
+            elif e.dim == qb:
+                atoms = frozenset(pair(x, y) for x in dims[qa] for y in e.atoms)
+            else:
+                continue
+            extra.append(replace(e, dim=dim, atoms=atoms))
+    return entries + extra
 
 
 def group_atoms(st: dict, bid: str, group: str) -> frozenset[str]:
@@ -263,6 +308,7 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
         if not path.startswith("data/") and path not in ("baselines.json", "baselines.csv"):
             continue
         if name.startswith("methodology-") or name in ("relationship.csv",
+                                                        "relationship-sectors.csv",
                                                         "index-change.csv"):
             # Counts of records per source and the codebook; correlations are not additive;
             # a change of a mean is published only where both means are (the difference of
@@ -317,10 +363,31 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
             _baselines(r, rows, path)
         elif name == "change.csv":
             _changes(r, rows, path)
+        elif name.startswith("crossed-"):
+            _crossed(r, rows, path)
         elif name not in known:
             raise RocsError(f"audit: {path} is not a download the ledger knows; a figure in it "
                             "could not be checked")
-    return r.entries
+    return link_crossed(st, r.entries)
+
+
+def _crossed(r: _Reader, rows, path):
+    for k, row in enumerate(rows, 2):
+        where = f"{path} line {k}"
+        ind = r.st["indicators"][row["indicator"]]
+        a, b = row["breakdown"], row["within"]
+        qa, qb = r.st["breakdowns"][a]["question"], r.st["breakdowns"][b]["question"]
+        dim = cross_dim(qa, qb)
+        atoms = crossed_atoms(r.st, a, b, row["group"], row["within_group"])
+        unit = f"{r.st['survey']}|{a}*{b}|{row['group']} × {row['within_group']}"
+        n, est = _num(row["n"]), _num(row["estimate"])
+        p = _primary(row)
+        label = f"{row['indicator']}, {row['group']} × {row['within_group']}"
+        r.add(f"q:{ind['question']}", dim, atoms, {c: 1.0 for c in ind["base"]}, n, where,
+              unit, True, f"{label}: base", p)
+        if not r.weighted:
+            r.add(f"q:{ind['question']}", dim, atoms, {c: 1.0 for c in ind["numerator"]},
+                  _count(est, n), where, unit, False, f"{label}: count", p)
 
 
 def _agreement(r: _Reader, rows, path):

@@ -27,7 +27,17 @@ import duckdb
 from .audit import AuditResult, Finding, _System, audit, groups_of, is_rest, protected
 from .errors import BuildError, RocsError
 from .ingest import quote_ident, sql_list
-from .ledger import ALL, OTHER, SELF, Entry, dims_of, read_files, read_private, structure
+from .ledger import (
+    ALL,
+    OTHER,
+    SELF,
+    Entry,
+    cross_dim,
+    dims_of,
+    read_files,
+    read_private,
+    structure,
+)
 
 Atoms = dict[str, dict[str, float]]  # atom -> variable -> true value
 
@@ -95,6 +105,14 @@ def truths(con: duckdb.DuckDBPyConnection, report: Any, st: dict) -> Truth:
         for b in [None, *bqs]:
             tables[(f"q:{qid}", b)] = _question_atoms(con, survey, qid, q, b,
                                                       dims.get(b, ()))
+    ind_qs = sorted({i["question"] for i in st["indicators"].values()})
+    for a, b in st.get("crossed", ()):
+        qa, qb = st["breakdowns"][a]["question"], st["breakdowns"][b]["question"]
+        expr = (f"{_atom_sql(qa, dims[qa])} || chr(31) || {_atom_sql(qb, dims[qb])}")
+        for qid in ind_qs:
+            if survey in st["questions"][qid]["source"]:
+                tables[(f"q:{qid}", cross_dim(qa, qb))] = _question_atoms(
+                    con, survey, qid, st["questions"][qid], None, (), expr)
     if st["interviews"]:
         iv = st["interviews"]
         bq = st["breakdowns"][iv["by"]]["question"]
@@ -146,8 +164,8 @@ def _atom_sql(b: str | None, atoms: tuple[str, ...]) -> str:
 
 
 def _question_atoms(con, source: str, qid: str, q: dict, b: str | None,
-                    atoms: tuple[str, ...]) -> Atoms:
-    a = _atom_sql(b, atoms)
+                    atoms: tuple[str, ...], a: str | None = None) -> Atoms:
+    a = a or _atom_sql(b, atoms)
     col = quote_ident(qid)
     src = quote_ident(source)
     out: Atoms = defaultdict(lambda: defaultdict(float))
@@ -409,6 +427,14 @@ def apply_units(report: Any, units: set[str]) -> Any:
         gaps.append(g)
     gap_for = {g.indicator.id: g for g in gaps}
     indicators = tuple(replace(r, gap=gap_for.get(r.indicator.id, r.gap)) for r in indicators)
+    def crossed_cells(x):
+        cells = tuple(withheld(c.group, secondary=True)
+                      if f"{survey}|{x.a.id}*{x.b.id}|{c.group}" in units and not c.suppressed
+                      else c for c in x.cells)
+        return replace(x, cells=cells)
+
+    indicators = tuple(replace(r, crossed=tuple(crossed_cells(x) for x in r.crossed))
+                       for r in indicators)
     # A change between waves is shown only where both waves' figures are.
     indicators = tuple(replace(r, wave_change=None) if r.wave_change is not None and (
         _withheld_now(r, r.wave_change.a.group) or _withheld_now(r, r.wave_change.b.group))
@@ -459,8 +485,9 @@ def apply_units(report: Any, units: set[str]) -> Any:
             if f"chg|{c.from_wave}:{c.to_wave}|{c.scope}" in units and not c.suppressed
             else c for c in bm.counts))
         # Changes of a mean are published only where both means are.
-        from .benchmark import _index_changes
-        bm = replace(bm, index_changes=tuple(_index_changes(bm, report.study.confidence)))
+        from .benchmark import _index_changes, open_sectors
+        bm = replace(bm, index_changes=tuple(_index_changes(bm, report.study.confidence)),
+                     relationships=open_sectors(bm.relationships, bm.baselines))
     return replace(report, indicators=indicators, gaps=tuple(gaps), likert=likert,
                    multis=multis, numbers=tuple(numbers), crosstabs=crosstabs,
                    interviews=interviews, benchmark=bm)

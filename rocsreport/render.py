@@ -254,7 +254,13 @@ class Builder:
                                  "Indicators", "_indicator.html", {
                                      "res": res,
                                      "charts": {b.breakdown.id: self.indicator_chart(
-                                         res.indicator.id, b.breakdown.id) for b in res.by}}))
+                                         res.indicator.id, b.breakdown.id) for b in res.by},
+                                     "crossed_charts": {x.id: self.chart(
+                                         f"crossed:{res.indicator.id}:{x.id}",
+                                         lambda res=res, x=x: ch.proportion_bars(
+                                             list(x.cells), f"{res.indicator.label} by "
+                                             f"{x.label.lower()}"))
+                                         for x in res.crossed}}))
         if r.likert:
             pages.append(PageDoc("agreement", "Agreement statements", "Questions",
                                  "_likert.html", {"chart": self.chart(

@@ -134,6 +134,32 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class CrossedCells:
+    """An indicator by two breakdowns at once: a row per group of ``a``, a column per group of
+    ``b``; each cell an estimate (suppressed cells carry no numbers)."""
+
+    a: Breakdown
+    b: Breakdown
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    cells: tuple[Estimate, ...]  # row-major; each cell's group is "row × column"
+
+    def cell(self, row: str, column: str) -> Estimate:
+        return self.cells[self.rows.index(row) * len(self.columns) + self.columns.index(column)]
+
+    @property
+    def id(self) -> str:
+        return f"{self.a.id}-by-{self.b.id}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.a.label} by {self.b.label.lower()}"
+
+
+CROSS = " × "
+
+
+@dataclass(frozen=True)
 class IndicatorResult:
     indicator: Indicator
     question: Question
@@ -145,6 +171,7 @@ class IndicatorResult:
     wave_change: Gap | None = None
 
     wave_id: str | None = None  # the study's wave breakdown, when the latest wave leads
+    crossed: tuple[CrossedCells, ...] = ()
 
     @property
     def waves(self) -> BreakdownCells | None:
@@ -354,8 +381,10 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         changes.append(_gap(ind, cells[-1], cells[-2], study) if len(cells) > 1 else None)
     adjusted = iter(_adjust([c for c in changes if c is not None]))
     changes = [next(adjusted) if c is not None else None for c in changes]
+    crossed = _crossed(con, study, [(ind, by) for ind, _, by, _ in indicators])
     ind_results = tuple(IndicatorResult(ind, study.question(ind.question), overall, by,
-                                        gap_for.get(ind.id), change, wave_id)
+                                        gap_for.get(ind.id), change, wave_id,
+                                        crossed.get(ind.id, ()))
                         for (ind, overall, by, _), change in zip(indicators, changes,
                                                                  strict=True))
     survey_q = [q for q in study.questions_of(study.survey.id)]
@@ -498,6 +527,43 @@ def _crosstab(con: duckdb.DuckDBPyConnection, study: Study, ct: Crosstab) -> Cro
                           tuple(cells), test,
                           "a single pair of columns, so no correction" if len(pairs) == 1 else
                           f"Bonferroni across the {len(pairs)} pairs of columns in each row")
+
+
+def _crossed(con: duckdb.DuckDBPyConnection, study: Study, inds
+             ) -> dict[str, tuple[CrossedCells, ...]]:
+    """Every indicator by each crossed pair of breakdowns. A cell under the threshold is
+    withheld; so that it cannot be worked out as a margin (its row's total is the first
+    breakdown's cell, its column's the second's) minus the published cells, complementary
+    cells are withheld along rows and columns until every row and column with a withheld
+    cell has at least two."""
+    out: dict[str, list[CrossedCells]] = {}
+    for aid, bid in study.crossed:
+        a, b = study.breakdown(aid), study.breakdown(bid)
+        moments = agg.crossed_moments(con, study, a, b)
+        for ind, by in inds:
+            m = moments.get(ind.id, {})
+            present_a = {ga for ga, _ in m}
+            present_b = {gb for _, gb in m}
+            rows = [g for g in _group_order(a, present_a)]
+            cols = [g for g in _group_order(b, present_b)]
+            grid = {(r, c): proportion_estimate(f"{r}{CROSS}{c}", m.get((r, c)), study)
+                    for r in rows for c in cols}
+            changed = True
+            while changed:
+                changed = False
+                lines = [[(r, c) for c in cols] for r in rows] + \
+                        [[(r, c) for r in rows] for c in cols]
+                for line in lines:
+                    # An empty cell (no one there) is no secret: it needs no complement.
+                    extra = disclosure.secondary([(k, grid[k].n, grid[k].suppressed
+                                                   and grid[k].n != 0) for k in line])
+                    for k in line:
+                        if k in extra:
+                            grid[k] = withheld(grid[k].group, secondary=True)
+                            changed = True
+            out.setdefault(ind.id, []).append(CrossedCells(
+                a, b, tuple(rows), tuple(cols), tuple(grid[(r, c)] for r in rows for c in cols)))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _survey_qids(study: Study) -> set[str]:

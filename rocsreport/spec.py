@@ -237,6 +237,7 @@ class Study:
     design: DesignSpec | None = None
     rake: RakeSpec | None = None
     crosstabs: tuple[Crosstab, ...] = ()
+    crossed: tuple[tuple[str, str], ...] = ()  # two-way breakdowns: (breakdown, within)
     keep: tuple[str, ...] = ()  # publish.keep: files a user adds to the built site (CNAME)
 
     @property
@@ -485,7 +486,8 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
-            "interviews", "pages", "benchmark", "design", "rake", "crosstabs", "publish")
+            "interviews", "pages", "benchmark", "design", "rake", "crosstabs", "publish",
+            "crossed")
 
 
 def load_study(root: Path) -> Study:
@@ -552,6 +554,8 @@ def load_study(root: Path) -> Study:
     rake = _read_rake(ck, ck.get(raw, "rake", "", dict, required=False), qmap, sources)
     crosstabs = _read_crosstabs(ck, ck.get(raw, "crosstabs", "", list, required=False,
                                            default=[]), qmap, sources, breakdowns)
+    crossed = _read_crossed(ck, ck.get(raw, "crossed", "", list, required=False, default=[]),
+                            qmap, sources, breakdowns, design)
 
     if ck.problems:
         raise SpecError(ck.problems)
@@ -561,7 +565,7 @@ def load_study(root: Path) -> Study:
                  max_file_mb=float(max_mb),
                  confidence=float(confidence), interviews=interviews, pages=pages,
                  benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs,
-                 keep=keep, **meta)
+                 crossed=crossed, keep=keep, **meta)
 
 
 def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:
@@ -1219,6 +1223,44 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
     if not margins:
         return None
     return RakeSpec(tuple(margins), tol, maxit, trim)
+
+
+def _read_crossed(ck: _Checker, raw: list[Any], qmap: dict[str, Question],
+                  sources: tuple[Source, ...], breakdowns: tuple[Breakdown, ...],
+                  design) -> tuple[tuple[str, str], ...]:
+    """``crossed: [[role_group, wave], ...]``: each indicator by two breakdowns at once (the
+    first within each group of the second)."""
+    out: list[tuple[str, str]] = []
+    if not raw:
+        return ()
+    known = {b.id: b for b in breakdowns}
+    survey = sources[0].id if sources else ""
+    for i, pair in enumerate(raw):
+        path = f"crossed[{i}]"
+        if not isinstance(pair, list) or len(pair) != 2 or not all(
+                isinstance(x, str) for x in pair) or pair[0] == pair[1]:
+            ck.add(path, f"expected two different breakdown ids, e.g. [role_group, wave], got "
+                   f"{pair!r}")
+            continue
+        bad = [x for x in pair if x not in known]
+        if bad:
+            ck.add(path, f"unknown breakdown {bad[0]!r} (expected one of: "
+                   f"{', '.join(known) or 'none declared'})")
+            continue
+        off = [x for x in pair if known[x].question in qmap
+               and survey not in qmap[known[x].question].sources]
+        if off:
+            ck.add(path, f"breakdown {off[0]!r} is not on a question of the survey source "
+                   f"{survey!r}")
+            continue
+        if (pair[0], pair[1]) in out or (pair[1], pair[0]) in out:
+            ck.add(path, f"{pair[0]} and {pair[1]} are crossed twice")
+            continue
+        out.append((pair[0], pair[1]))
+    if out and design is not None:
+        ck.add("crossed", "crossed breakdowns are not available with a declared design yet: "
+               "their cells would not carry design-based intervals; remove crossed or design")
+    return tuple(out)
 
 
 def _read_crosstabs(ck: _Checker, raw: list[Any], qmap: dict[str, Question],

@@ -166,6 +166,18 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                                               "passives", "detractors", "estimate", "ci_low",
                                               "ci_high", "suppressed", "low_base",
                                               "secondary"], rows)))
+    crossed: dict[str, list[list[object]]] = {}
+    for r in report.indicators:
+        for x in r.crossed:
+            for row in x.rows:
+                for col in x.columns:
+                    c = x.cell(row, col)
+                    crossed.setdefault(x.id, []).append(
+                        [r.indicator.id, x.a.id, row, x.b.id, col, *_est(c)])
+    for cid, rows in crossed.items():
+        out.append((f"crossed-{cid}.csv", f"Every indicator by {cid.replace('-', ' ')}",
+                    to_csv(["indicator", "breakdown", "group", "within", "within_group",
+                            *_EST], rows)))
     for bd in report.study.breakdowns:
         rows = []
         for r in report.indicators:
@@ -299,6 +311,10 @@ def _benchmark_csvs(report: Report) -> list[tuple[str, str, str]]:
                            [[r.metric, r.wave, r.k, r.r, r.ci_low, r.ci_high, r.p_value,
                              r.change_r, *(r.change_ci or (None, None))]
                             for r in bm.relationships])))
+        out.append(("relationship-sectors.csv", "Correlation of year-on-year changes, by sector",
+                    to_csv(["metric", "sector", "organisations", "change_r", "ci_low",
+                            "ci_high"],
+                           [[r.metric, *x] for r in bm.relationships for x in r.by_sector])))
     for sector in bm.sectors:
         out.append((f"sector-{slug(sector)}.csv", f"Baselines for {sector}",
                     to_csv(BASELINE_FIELDS, baseline_rows(report, sector))))

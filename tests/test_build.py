@@ -257,3 +257,11 @@ def test_service_index_site_links_and_privacy(tmp_path):
         assert {"July 2013", "January 2014", "July 2014"} <= set(rows), page.name
         # The latest wave leads: its row comes before the earlier waves'.
         assert html.index(">July 2014</th>") < html.index(">July 2013</th>"), page.name
+    # The year-on-year view per sector leaves out a sector whose count of organisations is
+    # withheld in any wave (each row gives the number of organisations compared).
+    with (site / "baselines.csv").open() as f:
+        shut = {r["scope"] for r in csvmod.DictReader(f)
+                if r["measure"] == "index" and r["organisations"] == ""}
+    with (site / "data" / "relationship-sectors.csv").open() as f:
+        shown = {r["sector"] for r in csvmod.DictReader(f)}
+    assert shut and shown and not shut & shown
