@@ -344,7 +344,7 @@ def _sql_list(values) -> str:
 
 
 def _org_sql(study: Study, rates: tuple[str, ...] | None = None,
-             weight: str | None | bool = True) -> tuple[str, list[str]]:
+             weight: str | bool | None = True) -> tuple[str, list[str]]:
     """One pass over the responses: per organisation and wave, the sufficient statistics of
     the index, of each item (rescaled to 0-100) and of each rate (100 for a respondent in the
     numerator, 0 for one in the base only), then of the NPS.

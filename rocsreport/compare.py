@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -212,7 +213,7 @@ def self_view(own: Own, name: str):
     sector = own.sector or NATIONAL
     changes = []
     by = {o.wave: o for o in orgs}
-    for w1, w2 in zip(waves, waves[1:], strict=False):
+    for w1, w2 in pairwise(waves):
         if w1 in by and w2 in by:
             c = org_change(by[w1], by[w2], b)
             if c is not None:

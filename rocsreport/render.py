@@ -30,8 +30,8 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from . import charts as ch
-from .errors import BuildError
 from .benchmark import INDEX, NATIONAL, NPS
+from .errors import BuildError
 from .results import ALL, Estimate, Gap, IndicatorResult, Report
 from .words import (
     capitalise,
@@ -236,7 +236,8 @@ class Builder:
         index_body = self.narrative(narrative["index"].file) if "index" in narrative else ""
         pages.append(PageDoc("index", narrative["index"].title if "index" in narrative
                              else "Headline findings", "Findings", "_headline.html",
-                             {"headline_chart": self.headline_chart(), "headline_scope": self.headline_scope(),
+                             {"headline_chart": self.headline_chart(),
+                              "headline_scope": self.headline_scope(),
                               "trend": self.trend_chart(NATIONAL, INDEX)
                               if r.benchmark is not None else None}, index_body))
         if r.gaps and r.compare is not None:

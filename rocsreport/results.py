@@ -381,7 +381,7 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         changes.append(_gap(ind, cells[-1], cells[-2], study) if len(cells) > 1 else None)
     adjusted = iter(_adjust([c for c in changes if c is not None]))
     changes = [next(adjusted) if c is not None else None for c in changes]
-    crossed = _crossed(con, study, [(ind, by) for ind, _, by, _ in indicators])
+    crossed = _crossed(con, study, [ind for ind, _, _, _ in indicators])
     ind_results = tuple(IndicatorResult(ind, study.question(ind.question), overall, by,
                                         gap_for.get(ind.id), change, wave_id,
                                         crossed.get(ind.id, ()))
@@ -540,7 +540,7 @@ def _crossed(con: duckdb.DuckDBPyConnection, study: Study, inds
     for aid, bid in study.crossed:
         a, b = study.breakdown(aid), study.breakdown(bid)
         moments = agg.crossed_moments(con, study, a, b)
-        for ind, by in inds:
+        for ind in inds:
             m = moments.get(ind.id, {})
             present_a = {ga for ga, _ in m}
             present_b = {gb for _, gb in m}

@@ -107,7 +107,8 @@ def change_words(diff: float, significant: bool, since: str, digits: int = 1) ->
     if float(size) == 0:
         head = f"unchanged on {since}"
     else:
-        head = f"{'up' if diff > 0 else 'down'} {size} point{'' if size == '1.0' else 's'} on {since}"
+        unit = "point" if size == "1.0" else "points"
+        head = f"{'up' if diff > 0 else 'down'} {size} {unit} on {since}"
     if significant:
         return f"{head}; a significant {'rise' if diff > 0 else 'fall'}"
     return f"{head}; not a significant change"
