@@ -88,10 +88,9 @@ class _Grouped:
         return out
 
 
-def indicator_moments(con: duckdb.DuckDBPyConnection, study: Study
-                      ) -> dict[str, dict[CellKey, Moments]]:
-    """Per indicator and cell: n, n with the outcome, Σw, Σw², Σw·y. One query for all."""
-    g = _Grouped(study, study.survey.id)
+def _indicator_columns(study: Study) -> tuple[list[str], list[object], list[str]]:
+    """Each indicator's 0/1 base and numerator columns and their sums (n, n with the outcome,
+    Σw, Σw², Σw·y)."""
     inner, iparams, aggs = [], [], []
     for k, ind in enumerate(study.indicators):
         col = f"CAST({quote_ident(ind.question)} AS VARCHAR)"
@@ -102,6 +101,14 @@ def indicator_moments(con: duckdb.DuckDBPyConnection, study: Study
         aggs.append(f"coalesce(sum(base{k}), 0), coalesce(sum(base{k} * num{k}), 0), "
                     f"coalesce(sum(w * base{k}), 0), coalesce(sum(w * w * base{k}), 0), "
                     f"coalesce(sum(w * base{k} * num{k}), 0)")
+    return inner, iparams, aggs
+
+
+def indicator_moments(con: duckdb.DuckDBPyConnection, study: Study
+                      ) -> dict[str, dict[CellKey, Moments]]:
+    """Per indicator and cell: n, n with the outcome, Σw, Σw², Σw·y. One query for all."""
+    g = _Grouped(study, study.survey.id)
+    inner, iparams, aggs = _indicator_columns(study)
     rows = g.run(con, ", ".join(inner), iparams, ", ".join(aggs), [])
     out: dict[str, dict[CellKey, Moments]] = {i.id: {} for i in study.indicators}
     for key, _, a in rows:
@@ -299,15 +306,7 @@ def crossed_moments(con: duckdb.DuckDBPyConnection, study: Study, a: Breakdown, 
     Σw, Σw², Σw·y. One query for every indicator."""
     g = _Grouped(study, study.survey.id, [a, b])
     bcols, bparams = g.breakdown_columns()
-    inner, iparams, aggs = [], [], []
-    for k, ind in enumerate(study.indicators):
-        col = f"CAST({quote_ident(ind.question)} AS VARCHAR)"
-        inner.append(f"coalesce(list_contains(?, {col}), false)::INTEGER AS base{k}, "
-                     f"coalesce(list_contains(?, {col}), false)::INTEGER AS num{k}")
-        iparams += [list(ind.base), list(ind.numerator)]
-        aggs.append(f"coalesce(sum(base{k}), 0), coalesce(sum(base{k} * num{k}), 0), "
-                    f"coalesce(sum(w * base{k}), 0), coalesce(sum(w * w * base{k}), 0), "
-                    f"coalesce(sum(w * base{k} * num{k}), 0)")
+    inner, iparams, aggs = _indicator_columns(study)
     if not inner:
         return {}
     sql = (f"SELECT b0, b1, {', '.join(aggs)} FROM (SELECT {bcols}{g.weight} AS w, "
