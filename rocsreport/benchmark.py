@@ -13,6 +13,7 @@ removed unless the study publishes them) reaches the public site, and only ``pri
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -193,11 +194,24 @@ class BenchmarkResult:
     weighted: bool = False  # organisation and sector figures use the respondent weights
 
     def baseline(self, scope: str, wave: str, measure: str) -> Baseline | None:
-        return next((b for b in self.baselines if (b.scope, b.wave, b.measure) ==
-                     (scope, wave, measure)), None)
+        return self._baseline_index.get((scope, wave, measure))
 
     def org_wave(self, org: str, wave: str) -> OrgWave | None:
-        return next((o for o in self.orgs if (o.org, o.wave) == (org, wave)), None)
+        return self._org_index.get((org, wave))
+
+    @functools.cached_property
+    def _baseline_index(self) -> dict[tuple[str, str, str], Baseline]:
+        out: dict[tuple[str, str, str], Baseline] = {}
+        for b in self.baselines:
+            out.setdefault((b.scope, b.wave, b.measure), b)
+        return out
+
+    @functools.cached_property
+    def _org_index(self) -> dict[tuple[str, str], OrgWave]:
+        out: dict[tuple[str, str], OrgWave] = {}
+        for o in self.orgs:
+            out.setdefault((o.org, o.wave), o)
+        return out
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -299,9 +313,7 @@ def quartiles(values: list[float]) -> tuple[float, float, float]:
 
 def percentile_rank(value: float, values: list[float]) -> float:
     """Mid-rank percentile: 100 × (number below + half the number equal, itself included) / N."""
-    below = sum(v < value for v in values)
-    equal = sum(v == value for v in values)
-    return 100 * (below + 0.5 * equal) / len(values)
+    return _rank(value, sorted(values))
 
 
 def fisher_z_ci(r: float, k: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -584,6 +596,7 @@ def _positions(orgs: list[OrgWave], baselines: list[Baseline], measures, conf: f
             if not s.suppressed:
                 by[(o.wave, m, NATIONAL)].append((o, s))
                 by[(o.wave, m, o.sector)].append((o, s))
+    ranked = {key: sorted(x.mean for _, x in part) for key, part in by.items()}
     out = []
     for o in orgs:
         for m in measures:
@@ -591,17 +604,23 @@ def _positions(orgs: list[OrgWave], baselines: list[Baseline], measures, conf: f
             if s.suppressed:
                 continue
             sector = by[(o.wave, m, o.sector)]
-            national = by[(o.wave, m, NATIONAL)]
             sb = base.get((o.sector, o.wave, m))
             verdict, p = None, None
             if sb is not None and not sb.suppressed:
                 verdict, p = _versus_rest(o, s, sector, conf)
             out.append(Position(
                 o.org, o.wave, m,
-                percentile_rank(s.mean, [x.mean for _, x in sector])
+                _rank(s.mean, ranked[(o.wave, m, o.sector)])
                 if sb is not None and not sb.suppressed else None,
-                percentile_rank(s.mean, [x.mean for _, x in national]), verdict, p))
+                _rank(s.mean, ranked[(o.wave, m, NATIONAL)]), verdict, p))
     return out
+
+
+def _rank(value: float, ordered: list[float]) -> float:
+    from bisect import bisect_left, bisect_right
+
+    below = bisect_left(ordered, value)
+    return 100 * (below + 0.5 * (bisect_right(ordered, value) - below)) / len(ordered)
 
 
 def _versus_rest(o: OrgWave, s: Score, sector: list[tuple[OrgWave, Score]], conf: float

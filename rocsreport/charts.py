@@ -41,14 +41,17 @@ _VALIDATED: set[str] = set()
 
 
 def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite spec with the house style. Altair checks a spec against the Vega-Lite
-    schema, which costs more than drawing it; each chart function's spec is checked the first
-    time it is drawn in a process, and its later specs (the same structure, other data) are
-    not."""
+    """The Vega-Lite spec with the house style. Altair can check a spec against the Vega-Lite
+    schema, which costs more than drawing it: under the test suite each chart function's spec
+    is checked the first time it is drawn in a process (its later specs have the same
+    structure, other data); a build does not check."""
+    import os
     import sys
 
     kind = sys._getframe(2).f_code.co_name  # the chart function: _config <- _svg <- it
-    validate = kind not in _VALIDATED
+    # The test suite sets ROCSREPORT_VALIDATE_CHARTS=1 so that every chart function's spec is
+    # checked against the schema; a build skips the check (it costs more than the drawing).
+    validate = bool(os.environ.get("ROCSREPORT_VALIDATE_CHARTS")) and kind not in _VALIDATED
     _VALIDATED.add(kind)
     spec = chart.configure(
         font=FONT, background="white", padding=8, aria=False,
@@ -66,8 +69,48 @@ def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
 _XML_DECL = re.compile(r"^<\?xml[^>]*>\s*")
 
 
+# Drawn charts, content-addressed: the SVG of a spec is a pure function of the spec (its data
+# included) and the renderer's version, so a rebuild draws only what changed. ``use_cache``
+# points it at a folder beside the study's database; None (the default) keeps it off.
+_CACHE: dict[str, object] = {"dir": None}
+
+
+def use_cache(folder) -> None:
+    from pathlib import Path
+
+    _CACHE["dir"] = Path(folder) if folder is not None else None
+
+
 def _svg(chart: alt.TopLevelMixin) -> str:
-    return _XML_DECL.sub("", vlc.vegalite_to_svg(_config(chart))).strip()
+    import hashlib
+    import json
+
+    spec = _config(chart)
+    folder = _CACHE["dir"]
+    if folder is None:
+        return _draw(spec)
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    key = hashlib.sha256(f"{vlc.__version__}\n{alt.__version__}\n{text}".encode()).hexdigest()
+    path = folder / key[:2] / f"{key}.svg"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    svg = _draw(spec)
+    try:
+        import os
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(svg, encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a reader sees the whole SVG or none
+    except OSError:
+        pass  # a read-only or full disk: draw without the cache
+    return svg
+
+
+def _draw(spec: dict[str, Any]) -> str:
+    return _XML_DECL.sub("", vlc.vegalite_to_svg(spec)).strip()
 
 
 def _ci_text(e: Estimate) -> str:

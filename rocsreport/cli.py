@@ -89,10 +89,26 @@ def build(study_dir: Path, out: Path, pdf: Path | None, no_pdf: bool, db: Path |
     Example:
         rocsreport build surveys/beyond-measurement --out site --pdf site/report.pdf
     """
-    from .pipeline import build as run
+    from . import stamp
+    from .spec import load_study
 
     start = time.perf_counter()
+    # Nothing changed since the last build of this folder: stop before the heavy imports.
+    study = load_study(study_dir)
+    db_folder = Path(db).resolve().parent if db else study.root / ".rocsreport"
+    options = {"pdf": str(Path(pdf).resolve()) if pdf else None, "make_pdf": not no_pdf,
+               "db": str(Path(db).resolve()) if db else None}
+    extra = [Path(pdf)] if pdf is not None and not no_pdf else []
+    if stamp.up_to_date(study, db_folder, out, "site", options, extra):
+        click.echo(f"{out}/ is up to date: nothing changed since it was built "
+                   f"({time.perf_counter() - start:.1f} s)")
+        return
+    from .pipeline import build as run
+
     result = run(study_dir, out, pdf, make_pdf=not no_pdf, db=db)
+    stamp.record(study, db_folder, out, "site", options,
+                 [result.pdf] if result.pdf is not None and
+                 Path(result.pdf).resolve().parent != Path(out).resolve() else [])
     for line in result.load.summary_lines():
         click.echo(line)
     click.echo(f"wrote {len(result.pages)} pages to {result.out}/")
@@ -182,8 +198,20 @@ def orgs(study_dir: Path, out: Path, org: str | None, no_pdf: bool) -> None:
     from .pipeline import compute_protected
 
     start = time.perf_counter()
-    report, _, truth = compute_protected(study_dir)
-    done = write_org_reports(report, out, org, make_pdf=not no_pdf, truth=truth)
+    from . import stamp
+    from .pipeline import chart_cache
+    from .spec import load_study
+
+    study = load_study(study_dir)
+    kind, options = f"orgs:{org or '*'}", {"make_pdf": not no_pdf}
+    if stamp.up_to_date(study, study.root / ".rocsreport", out, kind, options):
+        click.echo(f"{out}/ is up to date: nothing changed since the reports were written "
+                   f"({time.perf_counter() - start:.1f} s)")
+        return
+    report, result, truth = compute_protected(study_dir)
+    done = write_org_reports(report, out, org, make_pdf=not no_pdf, truth=truth,
+                             cache=chart_cache(result))
+    stamp.record(study, study.root / ".rocsreport", out, kind, options)
     click.echo(f"wrote {len(done)} organisation report(s) to {out}/ in "
                f"{time.perf_counter() - start:.1f} s")
 

@@ -112,7 +112,8 @@ def render_org(study, view: BenchmarkResult, org: str, compare: dict | None = No
 
 
 def write_org_reports(report: Report, out: Path, org: str | None = None, make_pdf: bool = True,
-                      jobs: int | None = None, truth: Truth | None = None) -> list[str]:
+                      jobs: int | None = None, truth: Truth | None = None,
+                      cache: Path | None = None) -> list[str]:
     """Write DIR/<folder>/index.html, report.pdf and figures.csv for one or every
     organisation. With ``org``, only that organisation's folder is replaced. Every report is
     audited beside the public site before anything is written."""
@@ -131,11 +132,11 @@ def write_org_reports(report: Report, out: Path, org: str | None = None, make_pd
     chosen = [org] if org else ids
     out = Path(out).resolve()
     with exclusive(out, "the private reports"):
-        return _write(report, bm, out, org, chosen, make_pdf, jobs, truth)
+        return _write(report, bm, out, org, chosen, make_pdf, jobs, truth, cache)
 
 
 def _write(report: Report, bm, out: Path, org: str | None, chosen: list[str], make_pdf: bool,
-           jobs: int | None, truth: Truth | None) -> list[str]:
+           jobs: int | None, truth: Truth | None, cache: Path | None = None) -> list[str]:
     check_out(out, PRIVATE)
     st = structure(report)
     figures = {o: figures_csv(bm.private_view(o)) for o in chosen}
@@ -149,10 +150,10 @@ def _write(report: Report, bm, out: Path, org: str | None, chosen: list[str], ma
         # Spawned, not forked: DuckDB and the chart renderer run threads, and a fork taken
         # while a thread holds a lock can hang. The report goes to each worker once.
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                 initializer=_init, initargs=(report, make_pdf)) as pool:
+                                 initializer=_init, initargs=(report, make_pdf, cache)) as pool:
             done = list(pool.map(_render_one, chosen, chunksize=4))
     else:
-        _init(report, make_pdf)
+        _init(report, make_pdf, cache)
         done = [_render_one(o) for o in chosen]
     root = {PRIVATE: MARKER_TEXT[PRIVATE].encode(), "robots.txt": ROBOTS_NONE.encode(),
             "README.txt": PRIVATE_README.encode(),
@@ -184,9 +185,10 @@ def _write_atomic(path: Path, data: bytes) -> None:
 _JOB: tuple[Report, bool] | None = None
 
 
-def _init(report: Report, make_pdf: bool) -> None:
+def _init(report: Report, make_pdf: bool, cache: Path | None = None) -> None:
     global _JOB
     _JOB = (report, make_pdf)
+    ch.use_cache(cache)
 
 
 def _render_one(org: str) -> tuple[bytes, bytes | None]:

@@ -63,10 +63,15 @@ def compute_protected(study_dir: Path, db: Path | None = None
     con = ingest.open_db(result.db)
     try:
         report = analyse(study, con, result.sources)
-        report, protection, truth = protect(report, con)
+        report, protection, truth = protect(report, con, Path(result.db).parent / "protect")
     finally:
         con.close()
     return replace(report, protection=protection), result, truth
+
+
+def chart_cache(result: ingest.LoadResult) -> Path:
+    """Drawn charts are kept beside the database, content-addressed (see charts._svg)."""
+    return Path(result.db).parent / "charts"
 
 
 @dataclass(frozen=True)
@@ -93,5 +98,8 @@ def build(study_dir: Path, out: Path, pdf: Path | None, make_pdf: bool = True,
     if out.resolve() == Path(study_dir).resolve() or Path(study_dir).resolve().is_relative_to(
             out.resolve()):
         raise IngestError(f"--out {out} would hold the study folder; choose another folder")
+    from . import charts
+
+    charts.use_cache(chart_cache(result))
     pages, pdf_path, removed = publish(report, out, pdf if make_pdf else None, make_pdf, truth)
     return BuildResult(report, result, out, pages, pdf_path, removed)

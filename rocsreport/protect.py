@@ -227,12 +227,22 @@ def public_files(report: Any) -> dict[str, str]:
     return files
 
 
+# Private reports' entries within one protection run, keyed by everything figures.csv is made
+# from: the organisation's own figures and the baselines it is shown. Cleared at the start of
+# each run (the structure ``st`` is fixed within one).
+_PRIVATE: dict = {}
+
+
 def private_entries(report: Any, org: str, st: dict) -> list[Entry]:
     from .tables import figures_csv
 
     assert report.benchmark is not None
-    return read_private(figures_csv(report.benchmark.private_view(org)), st,
-                        f"{org}/figures.csv")
+    view = report.benchmark.private_view(org)
+    key = (org, view.orgs, view.positions, view.changes, view.baselines, view.measures)
+    got = _PRIVATE.get(key)
+    if got is None:
+        got = _PRIVATE[key] = read_private(figures_csv(view), st, f"{org}/figures.csv")
+    return got
 
 
 def _rest_entries(entries: list[Entry], sector: str) -> list[Entry]:
@@ -326,11 +336,69 @@ def _sector_from(entries: list[Entry]) -> str:
     return OTHER
 
 
-def protect(report: Any, con: duckdb.DuckDBPyConnection) -> tuple[Any, Protection, Truth]:
+def _code_hash() -> str:
+    """A hash of rocsreport's own source: a cached result is never reused by other code."""
+    import hashlib
+
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def _protect_key(con: duckdb.DuckDBPyConnection, st: dict) -> str | None:
+    """What the protection of a report depends on: the loaded data and study file (the
+    database's fingerprint), the publication's structure and the code."""
+    import hashlib
+
+    try:
+        row = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()
+    except duckdb.Error:
+        return None
+    if not row:
+        return None
+    blob = json.dumps(st, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{row[0]}\n{_code_hash()}\n{blob}".encode()).hexdigest()
+
+
+def protect(report: Any, con: duckdb.DuckDBPyConnection, cache: Path | None = None
+            ) -> tuple[Any, Protection, Truth]:
     """The report with every complement the audit asks for withheld, the record of it, and
-    the true values (for the audit of the written files)."""
+    the true values (for the audit of the written files).
+
+    With ``cache`` (a folder beside the database), the complements found for the same data,
+    study and code are reused instead of searched for again. That is safe because nothing is
+    written unaudited: publish and orgs audit the files they write (and a failed audit
+    stops the build)."""
     st = structure(report)
+    _PRIVATE.clear()
     truth = truths(con, report, st)
+    key = _protect_key(con, st) if cache is not None else None
+    path = Path(cache) / f"{key}.json" if key else None
+    if path is not None and path.is_file():
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            rec = Protection(tuple(doc["units"]), int(doc["checked"]), int(doc["readers"]),
+                             doc["narrowest"])
+            return apply_units(report, set(rec.units)), rec, truth
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable: search again
+    current, rec = _protect_loop(report, st, truth)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"units": list(rec.units), "checked": rec.checked,
+                                       "readers": rec.readers, "narrowest": rec.narrowest}),
+                           encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return current, rec, truth
+
+
+def _protect_loop(report: Any, st: dict, truth: Truth) -> tuple[Any, Protection]:
     units: set[str] = set()
     for _round in range(200):
         current = apply_units(report, units)
@@ -341,7 +409,7 @@ def protect(report: Any, con: duckdb.DuckDBPyConnection) -> tuple[Any, Protectio
                   f"{readers} readers, {len(units)} units")
         if res.ok:
             return current, Protection(tuple(sorted(units)), res.checked, readers,
-                                       res.narrowest), truth
+                                       res.narrowest)
         # One complement per dimension and round: a cell withheld for one finding is withheld
         # in every table over the same people, and often settles the others too.
         new: dict[str, str] = {}

@@ -43,6 +43,7 @@ from .words import (
     pct_range,
     points,
     signed,
+    slug,
     threshold,
 )
 
@@ -119,22 +120,6 @@ def short_wave(label: str, code: str) -> str:
     if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) == 4:
         return f"{parts[0][:3]} {parts[1][2:]}"
     return code
-
-
-def slug(text: str) -> str:
-    """A safe file-name part: lower-case ASCII letters, digits and hyphens only. A name that is
-    not plain ASCII ("小売", "Café") keeps a short hash of itself, so two such names never share
-    a slug; names that differ only in punctuation or case are refused by the spec."""
-    import hashlib
-    import unicodedata
-
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if text.isascii() and base:
-        return base
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")[:40]
-    h = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
-    return f"{base}-{h}" if base else h
 
 
 def _pct(p: float | None, digits: int = 0) -> str:

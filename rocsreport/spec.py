@@ -921,7 +921,7 @@ RESERVED_LABELS = ("All", "All sectors", "Not stated")
 
 
 def _slug_clashes(names: list[str]) -> tuple[str, str] | None:
-    from .render import slug
+    from .words import slug
 
     seen: dict[str, str] = {}
     for n in names:

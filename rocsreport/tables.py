@@ -274,7 +274,7 @@ def baselines_json(report: Report) -> str:
 
 
 def _benchmark_csvs(report: Report) -> list[tuple[str, str, str]]:
-    from .render import slug
+    from .words import slug
 
     bm = report.benchmark
     assert bm is not None

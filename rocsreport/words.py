@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import re
+
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _DENOMINATORS = (2, 3, 4, 5, 10)
 _EXACT = 0.005
@@ -112,3 +114,19 @@ def change_words(diff: float, significant: bool, since: str, digits: int = 1) ->
     if significant:
         return f"{head}; a significant {'rise' if diff > 0 else 'fall'}"
     return f"{head}; not a significant change"
+
+
+def slug(text: str) -> str:
+    """A safe file-name part: lower-case ASCII letters, digits and hyphens only. A name that is
+    not plain ASCII ("小売", "Café") keeps a short hash of itself, so two such names never share
+    a slug; names that differ only in punctuation or case are refused by the spec."""
+    import hashlib
+    import unicodedata
+
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if text.isascii() and base:
+        return base
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")[:40]
+    h = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+    return f"{base}-{h}" if base else h

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Every chart function's Vega-Lite spec is checked against the schema once per process.
+os.environ.setdefault("ROCSREPORT_VALIDATE_CHARTS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "surveys" / "beyond-measurement"
