@@ -81,6 +81,36 @@ def use_cache(folder) -> None:
     _CACHE["dir"] = Path(folder) if folder is not None else None
 
 
+def cache_dir(kind: str):
+    """The folder for another kind of content-addressed output (e.g. "pdf"), beside the
+    charts' one; None when caching is off."""
+    folder = _CACHE["dir"]
+    return None if folder is None else folder.parent / kind
+
+
+def cached(folder, key: str, make, suffix: str) -> bytes:
+    """``make()`` (bytes), kept in ``folder`` under ``key``: read back when present, written
+    atomically when not; a folder that cannot be written only means no cache."""
+    import os
+
+    if folder is None:
+        return make()
+    path = folder / key[:2] / f"{key}{suffix}"
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    data = make()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return data
+
+
 def _svg(chart: alt.TopLevelMixin) -> str:
     import hashlib
     import json
@@ -91,22 +121,7 @@ def _svg(chart: alt.TopLevelMixin) -> str:
         return _draw(spec)
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     key = hashlib.sha256(f"{vlc.__version__}\n{alt.__version__}\n{text}".encode()).hexdigest()
-    path = folder / key[:2] / f"{key}.svg"
-    try:
-        return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    svg = _draw(spec)
-    try:
-        import os
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(svg, encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a reader sees the whole SVG or none
-    except OSError:
-        pass  # a read-only or full disk: draw without the cache
-    return svg
+    return cached(folder, key, lambda: _draw(spec).encode("utf-8"), ".svg").decode("utf-8")
 
 
 def _draw(spec: dict[str, Any]) -> str:

@@ -188,10 +188,24 @@ def render_pdf(html: str, base: Path) -> bytes:
     # The font subsetter stamps each embedded font with the time unless SOURCE_DATE_EPOCH is
     # set (fontTools reads it): without a given time, use the epoch, so builds are identical.
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    css = CSS(string=(DEFAULTS / "assets" / "print.css").read_text(encoding="utf-8"),
-              url_fetcher=NoFetch())
-    try:
-        return HTML(string=html, base_url=str(base), url_fetcher=NoFetch()).write_pdf(
-            stylesheets=[css])
-    except FatalURLFetchingError as exc:
-        raise BuildError(f"PDF: {exc}") from None
+    print_css = (DEFAULTS / "assets" / "print.css").read_text(encoding="utf-8")
+
+    def make() -> bytes:
+        css = CSS(string=print_css, url_fetcher=NoFetch())
+        try:
+            return HTML(string=html, base_url=str(base), url_fetcher=NoFetch()).write_pdf(
+                stylesheets=[css])
+        except FatalURLFetchingError as exc:
+            raise BuildError(f"PDF: {exc}") from None
+
+    # A PDF is a function of its HTML (everything inline, nothing fetched), the print
+    # stylesheet, WeasyPrint and the time stamp: the same inputs reuse the PDF drawn before.
+    import hashlib
+
+    import weasyprint
+
+    from .charts import cache_dir, cached
+
+    key = hashlib.sha256("\0".join((weasyprint.__version__, os.environ["SOURCE_DATE_EPOCH"],
+                                    print_css, html)).encode("utf-8")).hexdigest()
+    return cached(cache_dir("pdf"), key, make, ".pdf")

@@ -57,22 +57,23 @@ def index_study(tmp_path_factory) -> Path:
 
 
 def clear_caches(study: Path) -> None:
-    for sub in ("charts", "protect", "builds"):
+    for sub in ("charts", "pdf", "protect", "builds"):
         shutil.rmtree(study / ".rocsreport" / sub, ignore_errors=True)
     charts.use_cache(None)
 
 
 def test_a_cached_rebuild_equals_a_full_build(index_study, tmp_path):
     clear_caches(index_study)
-    run("build", str(index_study), "--out", str(tmp_path / "cold"), "--no-pdf")
+    run("build", str(index_study), "--out", str(tmp_path / "cold"))
     assert any((index_study / ".rocsreport" / "charts").rglob("*.svg"))
+    assert any((index_study / ".rocsreport" / "pdf").rglob("*.pdf"))
     assert any((index_study / ".rocsreport" / "protect").glob("*.json"))
-    # Every chart and the protection from the caches, into another folder:
-    run("build", str(index_study), "--out", str(tmp_path / "warm"), "--no-pdf")
+    # Every chart, the PDF and the protection from the caches, into another folder:
+    run("build", str(index_study), "--out", str(tmp_path / "warm"))
     assert tree(tmp_path / "cold") == tree(tmp_path / "warm")
     # The same folder again: nothing changed, so nothing is done, and nothing is touched.
     before = {p: p.stat().st_mtime_ns for p in (tmp_path / "warm").rglob("*")}
-    out = run("build", str(index_study), "--out", str(tmp_path / "warm"), "--no-pdf")
+    out = run("build", str(index_study), "--out", str(tmp_path / "warm"))
     assert "is up to date" in out
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "warm").rglob("*")} == before
 
@@ -106,15 +107,15 @@ def test_no_chart_of_one_organisation_reaches_another(index_study, tmp_path):
     """Private reports drawn from the chart cache equal reports drawn without it, for every
     organisation: a cache entry is keyed by the whole chart, its data and names included."""
     clear_caches(index_study)
-    run("orgs", str(index_study), "--out", str(tmp_path / "a"), "--no-pdf")
-    run("orgs", str(index_study), "--out", str(tmp_path / "b"), "--no-pdf")  # from the cache
+    run("orgs", str(index_study), "--out", str(tmp_path / "a"))
+    run("orgs", str(index_study), "--out", str(tmp_path / "b"))  # from the caches
     clear_caches(index_study)
     charts.use_cache(None)
     from rocsreport.orgs import write_org_reports
     from rocsreport.pipeline import compute_protected
 
     report, _, truth = compute_protected(index_study)
-    write_org_reports(report, tmp_path / "c", make_pdf=False, truth=truth, cache=None)
+    write_org_reports(report, tmp_path / "c", make_pdf=True, truth=truth, cache=None)
     a, b, c = tree(tmp_path / "a"), tree(tmp_path / "b"), tree(tmp_path / "c")
     assert a == b == c
     # Each organisation's report holds its own name only.
