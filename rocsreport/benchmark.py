@@ -287,6 +287,13 @@ class BenchmarkResult:
             relationships=tuple(replace(r, points=()) for r in self.relationships))
 
 
+@functools.lru_cache(maxsize=4096)
+def t_quantile(p: float, df: float) -> float:
+    """Student's t quantile (scipy), remembered: organisations share a few hundred distinct
+    degrees of freedom."""
+    return float(t_dist.ppf(p, df))
+
+
 def quartiles(values: list[float]) -> tuple[float, float, float]:
     """Q1, median and Q3 by the Harrell-Davis estimator (Harrell and Davis, 1982; R's
     Hmisc::hdquantile): a weighted mean of every order statistic, with Beta(p(k+1),
@@ -347,7 +354,7 @@ def _score(n: int, s: float, ss: float, rules, confidence: float) -> Score:
     mean = s / n
     var = max(0.0, ss / n - mean * mean) * n / (n - 1) if n > 1 else 0.0
     se = math.sqrt(var / n)
-    half = t_dist.ppf(0.5 + confidence / 2, n - 1) * se if n > 1 else math.nan
+    half = t_quantile(0.5 + confidence / 2, n - 1) * se if n > 1 else math.nan
     return Score(n, mean, mean - half, mean + half, se, False, status == disclosure.LOW)
 
 
@@ -436,7 +443,7 @@ def _weighted_score(n: int, sw, swy, sw2y2, sw2y, sw2, rules, confidence: float)
     mean = swy / sw
     ss = max(0.0, sw2y2 - 2 * mean * sw2y + mean * mean * sw2)
     se = math.sqrt(n / (n - 1) * ss) / sw if n > 1 else 0.0
-    half = t_dist.ppf(0.5 + confidence / 2, n - 1) * se if n > 1 else math.nan
+    half = t_quantile(0.5 + confidence / 2, n - 1) * se if n > 1 else math.nan
     return Score(n, mean, mean - half, mean + half, se, False, status == disclosure.LOW,
                  weight=float(sw))
 
@@ -582,7 +589,7 @@ def cluster_ci(part: list[tuple[OrgWave, Score]], mean: float, n: float,
     var = k / (k - 1) * sum(((s.weight if s.weight is not None else s.n) * (s.mean - mean))
                             ** 2 for _, s in part) / n ** 2
     se = math.sqrt(var)
-    half = t_dist.ppf(0.5 + confidence / 2, k - 1) * se
+    half = t_quantile(0.5 + confidence / 2, k - 1) * se
     return se, float(mean - half), float(mean + half)
 
 

@@ -37,6 +37,44 @@ class Chart:
     caption: str = ""
 
 
+def _source_hash() -> str:
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def memo(fn):
+    """A chart function whose result (SVG, text alternative, caption) is kept in the chart
+    cache under the hash of its name, its arguments (their complete repr: every number, label
+    and name), this module's source and the Altair and vl-convert versions. A hit returns
+    exactly what the call would, without building the spec; a chart of one organisation is
+    served only for that chart's own arguments."""
+    import functools
+    import hashlib
+    import json
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        folder = _CACHE["dir"]
+        if folder is None:
+            return fn(*args, **kwargs)
+        key = hashlib.sha256("\0".join((
+            fn.__name__, repr(args), repr(sorted(kwargs.items())), _SOURCE[0] or "",
+            alt.__version__, vlc.__version__)).encode("utf-8")).hexdigest()
+
+        def make() -> bytes:
+            c = fn(*args, **kwargs)
+            return json.dumps({"svg": c.svg, "alt": c.alt, "caption": c.caption},
+                              ensure_ascii=False).encode("utf-8")
+
+        doc = json.loads(cached(folder, key, make, ".json").decode("utf-8"))
+        return Chart(doc["svg"], doc["alt"], doc["caption"])
+
+    return wrapper
+
+
+_SOURCE: list[str | None] = [None]
 _VALIDATED: set[str] = set()
 
 
@@ -69,9 +107,10 @@ def _config(chart: alt.TopLevelMixin) -> dict[str, Any]:
 _XML_DECL = re.compile(r"^<\?xml[^>]*>\s*")
 
 
-# Drawn charts, content-addressed: the SVG of a spec is a pure function of the spec (its data
-# included) and the renderer's version, so a rebuild draws only what changed. ``use_cache``
-# points it at a folder beside the study's database; None (the default) keeps it off.
+# Drawn charts, content-addressed (see ``memo``): a chart is a pure function of its chart
+# function's arguments, this module and the renderer's version, so a rebuild draws only what
+# changed. ``use_cache`` points it at a folder beside the study's database; None (the
+# default) keeps it off.
 _CACHE: dict[str, object] = {"dir": None}
 
 
@@ -79,6 +118,8 @@ def use_cache(folder) -> None:
     from pathlib import Path
 
     _CACHE["dir"] = Path(folder) if folder is not None else None
+    if folder is not None and _SOURCE[0] is None:
+        _SOURCE[0] = _source_hash()
 
 
 def cache_dir(kind: str):
@@ -112,16 +153,7 @@ def cached(folder, key: str, make, suffix: str) -> bytes:
 
 
 def _svg(chart: alt.TopLevelMixin) -> str:
-    import hashlib
-    import json
-
-    spec = _config(chart)
-    folder = _CACHE["dir"]
-    if folder is None:
-        return _draw(spec)
-    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    key = hashlib.sha256(f"{vlc.__version__}\n{alt.__version__}\n{text}".encode()).hexdigest()
-    return cached(folder, key, lambda: _draw(spec).encode("utf-8"), ".svg").decode("utf-8")
+    return _draw(_config(chart))
 
 
 def _draw(spec: dict[str, Any]) -> str:
@@ -143,6 +175,7 @@ def _not_shown(cells: list[Estimate]) -> str:
     return text
 
 
+@memo
 def proportion_bars(cells: list[Estimate], title: str, axis_title: str = "") -> Chart:
     """Horizontal bars with 95% interval whiskers. Low-base bars are paler and marked †."""
     shown = [c for c in cells if not c.suppressed]
@@ -171,6 +204,7 @@ def proportion_bars(cells: list[Estimate], title: str, axis_title: str = "") -> 
     return Chart(_svg(chart), alt_text)
 
 
+@memo
 def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
     """One row per indicator: a dot per group joined by a line; significant gaps drawn dark and
     marked with an asterisk (after the Benjamini-Hochberg adjustment)."""
@@ -212,6 +246,7 @@ def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
 LIKERT_COLOURS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")
 
 
+@memo
 def likert_diverging(items: list[LikertResult]) -> Chart:
     """Diverging stacked bars: disagreement left of zero, agreement right, neutral split."""
     shown = [it for it in items if it.distribution]
@@ -252,6 +287,7 @@ def likert_diverging(items: list[LikertResult]) -> Chart:
     return Chart(_svg(chart + rule), alt_text)
 
 
+@memo
 def nps_bars(cells: list[NpsCell]) -> Chart:
     """Stacked bars of detractors, passives and promoters per group."""
     shown = [c for c in cells if not c.suppressed]
@@ -279,6 +315,7 @@ def nps_bars(cells: list[NpsCell]) -> Chart:
     return Chart(_svg(chart), alt_text)
 
 
+@memo
 def theme_grid(iv: InterviewResult) -> Chart:
     """Themes by role group: shaded by the share of the group's interviewees, labelled with the
     counts of interviewees and organisations. Counts, not percentages: the bases are small."""
@@ -320,6 +357,7 @@ def theme_grid(iv: InterviewResult) -> Chart:
 # --- Benchmark charts ------------------------------------------------------------------------
 
 
+@memo
 def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str) -> Chart:
     """Small multiples, one per sector: the median index across waves with the interquartile
     band, and the national median as a dashed reference. ``rows`` hold published baselines only:
@@ -349,6 +387,7 @@ def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str
                  f"waves: median with the interquartile range. {text}.")
 
 
+@memo
 def binned_scatter(label: str, bins: list[dict[str, float]], r: float, lo: float, hi: float
                    ) -> Chart:
     """The relationship as bins of organisations (at least five each): mean index against the
@@ -370,6 +409,7 @@ def binned_scatter(label: str, bins: list[dict[str, float]], r: float, lo: float
     return Chart(_svg(chart), alt_text)
 
 
+@memo
 def position_strip(rows: list[dict[str, Any]], who: str,
                    scale: tuple[float, float] = (0, 100), x_title: str = "Score (0-100)"
                    ) -> Chart:
@@ -395,6 +435,7 @@ def position_strip(rows: list[dict[str, Any]], who: str,
     return Chart(_svg(chart), f"Position of {who} against its sector: " + "; ".join(parts) + ".")
 
 
+@memo
 def slope(rows: list[dict[str, Any]], waves: list[str], who: str) -> Chart:
     """The index across waves: the organisation against the sector and national medians.
     ``rows``: series, wave, value."""
@@ -421,6 +462,7 @@ def _fmt(v: float, digits: int = 1) -> str:
     return f"{v:.{digits}f}".replace("-", "−")
 
 
+@memo
 def trend(rows: list[dict[str, Any]], waves: list[str], what: str, y_title: str = "Index (0-100)"
           ) -> Chart:
     """Lines over the waves with a 95% interval band per series (the first series drawn
@@ -451,6 +493,7 @@ def trend(rows: list[dict[str, Any]], waves: list[str], what: str, y_title: str 
     return Chart(_svg(chart), f"Line chart of {what} across waves. {parts}.")
 
 
+@memo
 def ranking(rows: list[dict[str, Any]], reference: float | None, what: str,
             reference_label: str, hidden: list[str], scale: tuple[float, float] | None = None
             ) -> Chart:
@@ -484,6 +527,7 @@ def ranking(rows: list[dict[str, Any]], reference: float | None, what: str,
     return Chart(_svg(chart), f"Dot chart of {what}, highest first: {parts}.{ref_text}{tail}")
 
 
+@memo
 def ranges(rows: list[dict[str, Any]], what: str, hidden: list[str] | None = None,
            x_title: str = "Score (0-100)") -> Chart:
     """One row per label: the interquartile range of organisations' scores as a bar and the
@@ -514,6 +558,7 @@ def ranges(rows: list[dict[str, Any]], what: str, hidden: list[str] | None = Non
                  f"(lower to upper quartile) with the median. {parts}.{tail}")
 
 
+@memo
 def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[str],
                  national: dict[str, float]) -> Chart:
     """Small multiples, one per measure: each group's mean with its 95% interval, and the
@@ -541,6 +586,7 @@ def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[s
                  f"intervals; dashed: the national mean. {parts}.")
 
 
+@memo
 def peers(rows: list[dict[str, Any]], who: str, where: str) -> Chart:
     """Every published organisation of a sector as a tick on one line, the named one as a
     diamond: where it stands among its peers. ``rows``: name, value, own."""

@@ -97,6 +97,13 @@ class ConfinedLoader(FileSystemLoader):
 
 
 def environment(study_root: Path) -> Environment:
+    """The template environment of a study (one per study folder and process: Jinja compiles
+    each template once and recompiles it only when its file changes)."""
+    return _environment(Path(study_root).resolve())
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(study_root: Path) -> Environment:
     """Study templates first, then the defaults; ``default:`` reaches a default template
     from an override that extends it. Every template runs sandboxed (Jinja's
     SandboxedEnvironment: no attribute starting with an underscore, no unsafe callables), so

@@ -52,7 +52,10 @@ def _inputs(study: Study, options: dict) -> dict:
         st = s.file.stat()
         data[str(s.file)] = [st.st_size, st.st_mtime_ns]
     return {"version": VERSION, "study": h.hexdigest(), "data": data, "code": code_hash(),
-            "options": options, "epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+            "options": options,
+            # The PDF step defaults the time stamp to 0 (publish.render_pdf): the same here,
+            # so a build that set it is not taken for a change.
+            "epoch": os.environ.get("SOURCE_DATE_EPOCH", "0")}
 
 
 def _path(db_folder: Path, out: Path, kind: str) -> Path:
