@@ -409,30 +409,82 @@ def binned_scatter(label: str, bins: list[dict[str, float]], r: float, lo: float
     return Chart(_svg(chart), alt_text)
 
 
+def _house() -> dict[str, Any]:
+    """The house configuration block, as Altair writes it (computed once)."""
+    if "config" not in _HOUSE:
+        spec = _config(alt.Chart(alt.Data(values=[{"x": 0}])).mark_point().encode(x="x:Q"))
+        _HOUSE["config"] = spec["config"]
+    return _HOUSE["config"]
+
+
+_HOUSE: dict[str, Any] = {}
+
+
+def _strip_spec(rows: list[dict[str, Any]], scale: tuple[float, float], x_title: str
+                ) -> dict[str, Any]:
+    """The Vega-Lite spec of ``position_strip``, written as a dict: the same spec Altair
+    builds (tests/test_charts.py compares them), without Altair's construction and deep
+    copies, which cost twice the drawing for the 250 private reports."""
+    measures = [r["measure"] for r in rows]
+    low = min(min(r["q1"] if r["q1"] is not None else scale[1], r["score"]) for r in rows)
+    domain = [max(scale[0], 5 * int(low // 5) - 5), scale[1]]
+
+    def y():
+        return {"field": "measure", "sort": list(measures), "title": None, "type": "nominal"}
+
+    def x(field: str):
+        return {"field": field, "type": "quantitative"}
+
+    box = {"mark": {"type": "bar", "color": "#c9d7e6", "height": 16},
+           "encoding": {"x": {"field": "q1", "scale": {"domain": domain}, "title": x_title,
+                              "type": "quantitative"}, "x2": {"field": "q3"}, "y": y()}}
+    med = {"mark": {"type": "tick", "color": INK, "size": 18, "thickness": 2},
+           "encoding": {"x": x("median"), "y": y()}}
+    top = {"mark": {"type": "tick", "color": GROUP_COLOURS[1], "size": 18, "thickness": 2},
+           "encoding": {"x": x("q3"), "y": y()}}
+    dot = {"data": {"values": [dict(r) for r in rows]},
+           "mark": {"type": "point", "color": INK, "filled": True, "shape": "diamond",
+                    "size": 120}, "encoding": {"x": x("score"), "y": y()}}
+    return {"config": _house(), "layer": [box, med, top, dot],
+            "data": {"values": [dict(r) for r in rows if r["q1"] is not None]},
+            "height": ROW * len(rows), "width": 360}
+
+
 @memo
 def position_strip(rows: list[dict[str, Any]], who: str,
                    scale: tuple[float, float] = (0, 100), x_title: str = "Score (0-100)"
                    ) -> Chart:
     """One row per measure: the sector's interquartile box, its median and upper quartile,
     and the organisation's score as a dot. ``rows``: measure, q1, median, q3, score."""
-    measures = [r["measure"] for r in rows]
-    y = alt.Y("measure:N", sort=measures, title=None)
-    low = min(min(r["q1"] if r["q1"] is not None else scale[1], r["score"]) for r in rows)
-    xs = alt.Scale(domain=[max(scale[0], 5 * int(low // 5) - 5), scale[1]])
-    base = alt.Chart(alt.Data(values=[r for r in rows if r["q1"] is not None]))
-    box = base.mark_bar(height=16, color="#c9d7e6").encode(
-        y=y, x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q")
-    med = base.mark_tick(color=INK, thickness=2, size=18).encode(y=y, x="median:Q")
-    top = base.mark_tick(color=GROUP_COLOURS[1], thickness=2, size=18).encode(y=y, x="q3:Q")
-    dot = alt.Chart(alt.Data(values=rows)).mark_point(filled=True, size=120, color=INK,
-                                                      shape="diamond").encode(y=y, x="score:Q")
-    chart = (box + med + top + dot).properties(width=360, height=ROW * len(rows))
     parts = []
     for r in rows:
         where = (f"sector median {r['median']:.1f}, quartiles {r['q1']:.1f} to {r['q3']:.1f}"
                  if r["q1"] is not None else "no sector baseline")
         parts.append(f"{r['measure']}: {r['score']:.1f} ({where})")
-    return Chart(_svg(chart), f"Position of {who} against its sector: " + "; ".join(parts) + ".")
+    return Chart(_draw(_strip_spec(rows, scale, x_title)),
+                 f"Position of {who} against its sector: " + "; ".join(parts) + ".")
+
+
+def _slope_spec(rows: list[dict[str, Any]], waves: list[str]) -> dict[str, Any]:
+    """The Vega-Lite spec of ``slope`` as a dict (the same spec Altair builds; see
+    ``_strip_spec``)."""
+    series = list(dict.fromkeys(r["series"] for r in rows))
+    colours = [INK, BAR, "#9aa3ad"][:len(series)]
+    dashes = [[1, 0], [4, 3], [2, 2]][:len(series)]
+    return {"config": _house(), "data": {"values": [dict(r) for r in rows]},
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "color": {"field": "series", "scale": {"domain": list(series),
+                                                       "range": colours},
+                          "sort": list(series), "title": None, "type": "nominal"},
+                "strokeDash": {"field": "series", "scale": {"domain": list(series),
+                                                            "range": dashes},
+                               "sort": list(series), "title": None, "type": "nominal"},
+                "x": {"axis": {"labelAngle": 0}, "field": "wave", "sort": list(waves),
+                      "title": None, "type": "ordinal"},
+                "y": {"field": "value", "scale": {"zero": False}, "title": "Index (0-100)",
+                      "type": "quantitative"}},
+            "height": 200, "width": 360}
 
 
 @memo
@@ -440,19 +492,10 @@ def slope(rows: list[dict[str, Any]], waves: list[str], who: str) -> Chart:
     """The index across waves: the organisation against the sector and national medians.
     ``rows``: series, wave, value."""
     series = list(dict.fromkeys(r["series"] for r in rows))
-    colours = [INK, BAR, "#9aa3ad"][:len(series)]
-    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
-        x=alt.X("wave:O", sort=waves, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="Index (0-100)"),
-        color=alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=colours),
-                        title=None),
-        strokeDash=alt.StrokeDash("series:N", sort=series, title=None,
-                                  scale=alt.Scale(domain=series,
-                                                  range=[[1, 0], [4, 3], [2, 2]][:len(series)])),
-    ).properties(width=360, height=200)
     text = "; ".join(f"{s}: " + ", ".join(f"{r['wave']} {r['value']:.1f}" for r in rows
                                           if r["series"] == s) for s in series)
-    return Chart(_svg(chart), f"Satisfaction index across waves for {who}. {text}.")
+    return Chart(_draw(_slope_spec(rows, waves)),
+                 f"Satisfaction index across waves for {who}. {text}.")
 
 
 SERIES_COLOURS = (BAR, "#6b7785", GROUP_COLOURS[1])
