@@ -194,20 +194,19 @@ def orgs(study_dir: Path, out: Path, org: str | None, no_pdf: bool) -> None:
     Example:
         rocsreport orgs surveys/service-index --out private --org ORG001
     """
-    from .orgs import write_org_reports
-    from .pipeline import compute_protected
-
-    start = time.perf_counter()
     from . import stamp
-    from .pipeline import chart_cache
     from .spec import load_study
 
+    start = time.perf_counter()
     study = load_study(study_dir)
     kind, options = f"orgs:{org or '*'}", {"make_pdf": not no_pdf}
     if stamp.up_to_date(study, study.root / ".rocsreport", out, kind, options):
         click.echo(f"{out}/ is up to date: nothing changed since the reports were written "
                    f"({time.perf_counter() - start:.1f} s)")
         return
+    from .orgs import write_org_reports  # the heavy imports, once there is work to do
+    from .pipeline import chart_cache, compute_protected
+
     report, result, truth = compute_protected(study_dir)
     done = write_org_reports(report, out, org, make_pdf=not no_pdf, truth=truth,
                              cache=chart_cache(result))
