@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_design.py
 	$(BIN)/python bench/bench_disclosure.py
 	$(BIN)/python bench/bench_inputs.py
+	$(BIN)/python bench/bench_speed.py
 
 clean:
 	rm -rf site surveys/*/.rocsreport
