@@ -22,7 +22,6 @@ from itertools import pairwise
 from statistics import NormalDist
 
 import duckdb
-from scipy.stats import t as t_dist
 
 from .aggregate import NOT_STATED
 from .ingest import quote_ident
@@ -30,6 +29,7 @@ from .spec import Benchmark, Study
 from .stats import disclosure
 from .stats.means import nps as nps_ci
 from .stats.proportions import z_value
+from .stats.tdist import t_ppf, t_sf
 
 INDEX = "index"
 NPS = "nps"
@@ -287,11 +287,9 @@ class BenchmarkResult:
             relationships=tuple(replace(r, points=()) for r in self.relationships))
 
 
-@functools.lru_cache(maxsize=4096)
 def t_quantile(p: float, df: float) -> float:
-    """Student's t quantile (scipy), remembered: organisations share a few hundred distinct
-    degrees of freedom."""
-    return float(t_dist.ppf(p, df))
+    """Student's t quantile (scipy, remembered; see ``stats.tdist``)."""
+    return t_ppf(p, df)
 
 
 def quartiles(values: list[float]) -> tuple[float, float, float]:
@@ -344,7 +342,7 @@ def pearson(xs: list[float], ys: list[float]) -> tuple[float, float]:
     if k <= 2 or abs(r) >= 1:
         return r, 0.0
     t = r * math.sqrt((k - 2) / (1 - r * r))
-    return r, 2 * t_dist.sf(abs(t), k - 2)
+    return r, 2 * t_sf(abs(t), k - 2)
 
 
 def _score(n: int, s: float, ss: float, rules, confidence: float) -> Score:
@@ -745,8 +743,8 @@ def welch(d: float, se1: float, df1: float, se2: float, df2: float, conf: float 
     if se == 0:
         return d, d, math.inf, (1.0 if d == 0 else 0.0)
     df = (v1 + v2) ** 2 / (v1 ** 2 / df1 + v2 ** 2 / df2)
-    half = t_dist.ppf(0.5 + conf / 2, df) * se
-    return float(d - half), float(d + half), df, float(2 * t_dist.sf(abs(d / se), df))
+    half = t_ppf(0.5 + conf / 2, df) * se
+    return float(d - half), float(d + half), df, float(2 * t_sf(abs(d / se), df))
 
 
 def _index_changes(res: BenchmarkResult, conf: float) -> list[IndexChange]:

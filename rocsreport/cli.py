@@ -82,25 +82,41 @@ def load(study_dir: Path, db: Path | None, force: bool) -> None:
 @click.option("--no-pdf", is_flag=True, help="Build the site only.")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
               help="Database file. Default: STUDY_DIR/.rocsreport/study.duckdb")
-def build(study_dir: Path, out: Path, pdf: Path | None, no_pdf: bool, db: Path | None) -> None:
+@click.option("--orgs", "orgs_out", type=click.Path(path_type=Path, file_okay=False),
+              help="Also write every organisation's private report to this folder, from the "
+                   "same analysis (as `rocsreport orgs` would).")
+def build(study_dir: Path, out: Path, pdf: Path | None, no_pdf: bool, db: Path | None,
+          orgs_out: Path | None) -> None:
     """Validate, load if needed, compute, and write the site and the PDF.
 
     \b
-    Example:
+    Examples:
         rocsreport build surveys/beyond-measurement --out site --pdf site/report.pdf
+        rocsreport build surveys/service-index --out site --orgs private
     """
     from . import stamp
     from .spec import load_study
 
     start = time.perf_counter()
+    if orgs_out is not None:
+        a, b = Path(out).resolve(), Path(orgs_out).resolve()
+        if a == b or b.is_relative_to(a) or a.is_relative_to(b):
+            from .errors import RocsError
+
+            raise RocsError(f"--orgs {orgs_out} and --out {out} must be separate folders: the "
+                            "private reports must never be inside the public site")
     # Nothing changed since the last build of this folder: stop before the heavy imports.
     study = load_study(study_dir)
     db_folder = Path(db).resolve().parent if db else study.root / ".rocsreport"
     options = {"pdf": str(Path(pdf).resolve()) if pdf else None, "make_pdf": not no_pdf,
                "db": str(Path(db).resolve()) if db else None}
     extra = [Path(pdf)] if pdf is not None and not no_pdf else []
-    if stamp.up_to_date(study, db_folder, out, "site", options, extra):
-        click.echo(f"{out}/ is up to date: nothing changed since it was built "
+    org_options = {"make_pdf": not no_pdf}
+    if stamp.up_to_date(study, db_folder, out, "site", options, extra) and (
+            orgs_out is None or stamp.up_to_date(study, db_folder, orgs_out, "orgs:*",
+                                                 org_options)):
+        what = f"{out}/ and {orgs_out}/ are" if orgs_out else f"{out}/ is"
+        click.echo(f"{what} up to date: nothing changed since it was built "
                    f"({time.perf_counter() - start:.1f} s)")
         return
     from .pipeline import build as run
@@ -109,11 +125,21 @@ def build(study_dir: Path, out: Path, pdf: Path | None, no_pdf: bool, db: Path |
     stamp.record(study, db_folder, out, "site", options,
                  [result.pdf] if result.pdf is not None and
                  Path(result.pdf).resolve().parent != Path(out).resolve() else [])
+    done: list[str] = []
+    if orgs_out is not None:
+        from .orgs import write_org_reports
+        from .pipeline import chart_cache
+
+        done = write_org_reports(result.report, orgs_out, make_pdf=not no_pdf,
+                                 truth=result.truth, cache=chart_cache(result.load))
+        stamp.record(study, db_folder, orgs_out, "orgs:*", org_options)
     for line in result.load.summary_lines():
         click.echo(line)
     click.echo(f"wrote {len(result.pages)} pages to {result.out}/")
     if result.pdf is not None:
         click.echo(f"wrote {result.pdf}")
+    if done:
+        click.echo(f"wrote {len(done)} organisation report(s) to {orgs_out}/")
     if result.removed:
         names = ", ".join(result.removed)
         click.echo(f"removed {len(result.removed)} file(s) that the build does not write: "

@@ -18,10 +18,10 @@ import math
 from dataclasses import dataclass
 
 import duckdb
-from scipy.stats import t as t_dist
 
 from .errors import RocsError
 from .ingest import quote_ident
+from .stats.tdist import t_ppf
 
 LONELY = ("fail", "certainty", "remove", "adjust", "average")
 
@@ -50,12 +50,12 @@ class DesignEstimate:
         p = self.estimate
         if p <= 0 or p >= 1 or self.se == 0:
             return p, p
-        half = t_dist.ppf(0.5 + confidence / 2, self.df) * self.se / (p * (1 - p))
+        half = t_ppf(0.5 + confidence / 2, self.df) * self.se / (p * (1 - p))
         lo, hi = math.log(p / (1 - p)) - half, math.log(p / (1 - p)) + half
         return 1 / (1 + math.exp(-lo)), 1 / (1 + math.exp(-hi))
 
     def t_ci(self, confidence: float = 0.95) -> tuple[float, float]:
-        half = t_dist.ppf(0.5 + confidence / 2, self.df) * self.se
+        half = t_ppf(0.5 + confidence / 2, self.df) * self.se
         return self.estimate - half, self.estimate + half
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -30,6 +32,8 @@ from .folders import (
 )
 from .ledger import read_files, read_private, structure
 from .locks import exclusive
+from .progress import progress as _progress
+from .progress import step
 from .protect import Truth, public_files, run_audit
 from .publish import render_pdf, swap_in
 from .render import DEFAULTS, environment, short_wave
@@ -141,6 +145,7 @@ def _write(report: Report, bm, out: Path, org: str | None, chosen: list[str], ma
     st = structure(report)
     figures = {o: figures_csv(bm.private_view(o)) for o in chosen}
     privates = {o: read_private(figures[o], st, f"{folder(o)}/figures.csv") for o in chosen}
+    step(f"auditing {len(chosen)} private report(s) beside the public site")
     res, _ = run_audit(report, st, truth, read_files(public_files(report), st), privates)
     if not res.ok:
         raise BuildError("disclosure audit of the private reports: "
@@ -148,13 +153,25 @@ def _write(report: Report, bm, out: Path, org: str | None, chosen: list[str], ma
     workers = min(jobs or os.cpu_count() or 1, len(chosen))
     if workers > 1:
         # Spawned, not forked: DuckDB and the chart renderer run threads, and a fork taken
-        # while a thread holds a lock can hang. The report goes to each worker once.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                 initializer=_init, initargs=(report, make_pdf, cache)) as pool:
-            done = list(pool.map(_render_one, chosen, chunksize=4))
+        # while a thread holds a lock can hang. The report goes to each worker once, as a
+        # file: handed over through the start-up pipe, it would hold the parent until each
+        # worker had imported rocsreport, so the workers would start one after the other.
+        beside = report.study.root / ".rocsreport"  # private data stay beside the database
+        fd, name = tempfile.mkstemp(prefix=".job-", suffix=".pickle",
+                                    dir=beside if beside.is_dir() else None)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(report, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                     initializer=_init, initargs=(name, make_pdf, cache)
+                                     ) as pool:
+                done = list(_progress(pool.map(_render_one, chosen, chunksize=4),
+                                      len(chosen), "private reports"))
+        finally:
+            Path(name).unlink(missing_ok=True)
     else:
         _init(report, make_pdf, cache)
-        done = [_render_one(o) for o in chosen]
+        done = list(_progress(map(_render_one, chosen), len(chosen), "private reports"))
     root = {PRIVATE: MARKER_TEXT[PRIVATE].encode(), "robots.txt": ROBOTS_NONE.encode(),
             "README.txt": PRIVATE_README.encode(),
             "ledger.json": (json.dumps(st, indent=1, sort_keys=True, ensure_ascii=False)
@@ -185,8 +202,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
 _JOB: tuple[Report, bool] | None = None
 
 
-def _init(report: Report, make_pdf: bool, cache: Path | None = None) -> None:
+def _init(report: Report | str, make_pdf: bool, cache: Path | None = None) -> None:
+    """Set up a renderer (this process, or a worker given the path of the pickled report)."""
     global _JOB
+    if isinstance(report, str):
+        with open(report, "rb") as fh:
+            report = pickle.load(fh)  # noqa: S301 - written by the parent just now, mode 0600
     _JOB = (report, make_pdf)
     ch.use_cache(cache)
 

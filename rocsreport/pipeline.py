@@ -5,11 +5,12 @@ Each CLI command calls one function here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ingest
 from .errors import IngestError
+from .progress import step
 from .protect import Truth, protect
 from .results import Report, analyse
 from .spec import Study, load_study
@@ -62,7 +63,9 @@ def compute_protected(study_dir: Path, db: Path | None = None
     study, result = load(study_dir, db)
     con = ingest.open_db(result.db)
     try:
+        step("computing the statistics")
         report = analyse(study, con, result.sources)
+        step("checking that no withheld figure can be worked out")
         report, protection, truth = protect(report, con, Path(result.db).parent / "protect")
     finally:
         con.close()
@@ -82,6 +85,9 @@ class BuildResult:
     pages: tuple[str, ...]
     pdf: Path | None
     removed: tuple[str, ...] = ()  # files a user had added to the site, not kept
+    # The true values, for auditing further outputs of the same analysis (the private
+    # reports of ``build --orgs``); never rendered.
+    truth: Truth | None = field(default=None, repr=False, compare=False)
 
 
 def build(study_dir: Path, out: Path, pdf: Path | None, make_pdf: bool = True,
@@ -102,4 +108,4 @@ def build(study_dir: Path, out: Path, pdf: Path | None, make_pdf: bool = True,
 
     charts.use_cache(chart_cache(result))
     pages, pdf_path, removed = publish(report, out, pdf if make_pdf else None, make_pdf, truth)
-    return BuildResult(report, result, out, pages, pdf_path, removed)
+    return BuildResult(report, result, out, pages, pdf_path, removed, truth)

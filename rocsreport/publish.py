@@ -19,6 +19,7 @@ from .errors import BuildError
 from .folders import MARKER_TEXT, SITE, check_out
 from .ledger import read_files, structure
 from .locks import exclusive
+from .progress import step
 from .protect import Truth, run_audit
 from .render import DEFAULTS, Builder
 from .results import Report
@@ -58,6 +59,7 @@ def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes],
 def _render_files(report: Report, with_pdf_link: bool
                   ) -> tuple[dict[str, bytes], str, list[str]]:
     builder = Builder(report)
+    step("drawing the charts and pages")
     pages = builder.pages()
     downloads = csv_files(report)
     extra = {"has_pdf": with_pdf_link, "downloads": [(n, d) for n, d, _ in downloads]}
@@ -94,6 +96,8 @@ def _publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
     files, print_html, pages = render_files(report, in_site)
     audit_files(report, files, truth)
     removed = _user_files(out, files, report.study.keep)
+    if pdf_path is not None:
+        step("laying out the PDF")
     pdf_bytes = render_pdf(print_html, report.study.root) if pdf_path is not None else None
     if pdf_bytes is not None and in_site:
         files["report.pdf"] = pdf_bytes

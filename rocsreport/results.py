@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import duckdb
-from scipy.stats import t as t_dist
 
 from . import aggregate as agg
 from .aggregate import CellKey, Moments
@@ -34,6 +33,7 @@ from .stats.proportions import (
     kish_effective_n,
     proportion_ci,
 )
+from .stats.tdist import t_sf
 
 ALL = "All"
 ALPHA = 0.05
@@ -456,7 +456,7 @@ def _gap_design(con: duckdb.DuckDBPyConnection, ind: Indicator, a: Estimate, b: 
                                [*bp, codes[a.group]], [*bp, codes[b.group]])
     lo, hi = de.t_ci(study.confidence)
     t = de.estimate / de.se if de.se > 0 else 0.0
-    p = 2 * t_dist.sf(abs(t), de.df) if de.se > 0 else 1.0
+    p = 2 * t_sf(abs(t), de.df) if de.se > 0 else 1.0
     return Gap(ind, a, b, de.estimate, lo, hi, "design t", p, None, False)
 
 
@@ -505,7 +505,7 @@ def _crosstab(con: duckdb.DuckDBPyConnection, study: Study, ct: Crosstab) -> Cro
                     else design_difference(con, d, y, dom, dom, [a], [bb]))
             if diff.se == 0:
                 continue
-            p = 2 * t_dist.sf(abs(diff.estimate / diff.se), diff.df)
+            p = 2 * t_sf(abs(diff.estimate / diff.se), diff.df)
             if min(1.0, p * len(pairs)) < ALPHA:
                 winner, loser = (a, bb) if diff.estimate > 0 else (bb, a)
                 higher[winner] += letter_of[loser]

@@ -127,3 +127,30 @@ def test_no_chart_of_one_organisation_reaches_another(index_study, tmp_path):
             text = blob.decode()
             assert names[org] in text
             assert not [n for n in others if f">{n}<" in text], org
+
+
+def test_build_with_orgs_writes_what_build_then_orgs_write(index_study, tmp_path):
+    """One analysis for the site and the private reports (``build --orgs``) writes the same
+    bytes as the two commands, and a second run finds both up to date."""
+    run("build", str(index_study), "--out", str(tmp_path / "site1"), "--no-pdf")
+    run("orgs", str(index_study), "--out", str(tmp_path / "orgs1"), "--no-pdf")
+    clear_caches(index_study)
+    out = run("build", str(index_study), "--out", str(tmp_path / "site2"), "--no-pdf",
+              "--orgs", str(tmp_path / "orgs2"))
+    assert "wrote 16 organisation report(s)" in out
+    assert tree(tmp_path / "site1") == tree(tmp_path / "site2")
+    assert tree(tmp_path / "orgs1") == tree(tmp_path / "orgs2")
+    again = run("build", str(index_study), "--out", str(tmp_path / "site2"), "--no-pdf",
+                "--orgs", str(tmp_path / "orgs2"))
+    assert "are up to date" in again
+    assert "is up to date" in run("orgs", str(index_study), "--out", str(tmp_path / "orgs2"),
+                                  "--no-pdf")
+
+
+def test_build_refuses_private_reports_inside_the_site(index_study, tmp_path):
+    result = CliRunner().invoke(main, ["build", str(index_study), "--out",
+                                       str(tmp_path / "site"), "--orgs",
+                                       str(tmp_path / "site" / "private")])
+    assert result.exit_code != 0
+    assert "must never be inside the public site" in result.output
+    assert not (tmp_path / "site").exists()

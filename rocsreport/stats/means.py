@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import t as t_dist
-
 from .proportions import kish_effective_n, z_value
+from .tdist import t_ppf
 
 
 def mean_ci(n: int, sw: float, sw2: float, swy: float, swy2: float,
@@ -24,7 +23,7 @@ def mean_ci(n: int, sw: float, sw2: float, swy: float, swy2: float,
         return mean, math.nan, math.nan, neff
     var = max(0.0, swy2 / sw - mean * mean) * neff / (neff - 1)
     se = math.sqrt(var / neff)
-    tq = t_dist.ppf(0.5 + confidence / 2, neff - 1)
+    tq = t_ppf(0.5 + confidence / 2, neff - 1)
     return mean, mean - tq * se, mean + tq * se, neff
 
 
