@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,26 @@ from .spec import Question, Source, Study
 
 # Extensions are never fetched or loaded behind the user's back.
 NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def engine_config(spill: Path | None = None) -> dict[str, object]:
+    """DuckDB's settings for a load or an analysis: no extensions, and a memory ceiling, so
+    that a large file is streamed and spilled to disk rather than held in memory.
+
+    ``ROCSREPORT_MEMORY_LIMIT`` (a DuckDB size such as "1GB"; default 1GB) and
+    ``ROCSREPORT_THREADS`` (default: DuckDB's, one per core) override them. ``spill``: the
+    folder for what does not fit (beside the database, removed after the load)."""
+    cfg: dict[str, object] = dict(NO_EXTENSIONS)
+    cfg["memory_limit"] = os.environ.get("ROCSREPORT_MEMORY_LIMIT") or "1GB"
+    threads = os.environ.get("ROCSREPORT_THREADS")
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise IngestError(f"ROCSREPORT_THREADS={threads!r}: expected a whole number of "
+                              "threads, 1 or more")
+        cfg["threads"] = int(threads)
+    if spill is not None:
+        cfg["temp_directory"] = str(spill)
+    return cfg
 
 # Bump when the database layout changes, so an old database is reloaded rather than misread.
 SCHEMA_VERSION = "2"
@@ -146,7 +167,11 @@ def _load(study: Study, db: Path, force: bool) -> LoadResult:
     tmp = db.with_name(db.name + ".tmp")
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
         stale.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp), config=NO_EXTENSIONS)
+    spill = db.with_name(db.name + ".spill")
+    try:
+        con = duckdb.connect(str(tmp), config=engine_config(spill))
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot start the database engine: {exc}") from None
     try:
         summaries, rejects, extra = _load_into(con, study)
         con.execute("CREATE TABLE _meta (key VARCHAR, value VARCHAR)")
@@ -155,13 +180,20 @@ def _load(study: Study, db: Path, force: bool) -> LoadResult:
         con.execute("CHECKPOINT")
     except BaseException as exc:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         if isinstance(exc, duckdb.IOException | OSError) and "space" in str(exc).lower():
             raise IngestError(f"cannot write the database {db}: the disk is full; the "
                               "previous database is unchanged") from None
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            first = str(exc).splitlines()[0]
+            raise IngestError(f"the load ran out of the memory it may use ({first}); raise "
+                              "ROCSREPORT_MEMORY_LIMIT (e.g. ROCSREPORT_MEMORY_LIMIT=4GB); the "
+                              "previous database is unchanged") from None
         raise
     con.close()
+    shutil.rmtree(spill, ignore_errors=True)
     try:
         _enforce_reject_limit(study, summaries, rejects)
     except IngestError:

@@ -467,3 +467,33 @@ def test_a_read_only_study_folder_suggests_db(make_study, monkeypatch, tmp_path)
                                "PATH somewhere writable")
     ok = CliRunner().invoke(main, ["load", str(root), "--db", str(tmp_path / "s.duckdb")])
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_load_over_its_memory_ceiling_fails_cleanly_and_keeps_the_database(tmp_path,
+                                                                             monkeypatch):
+    """DuckDB's memory ceiling (ROCSREPORT_MEMORY_LIMIT) stops a load with a message that
+    says which setting to raise; the database of the last good load stays as it was."""
+    import shutil as sh
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from rocsreport.cli import main
+
+    study = tmp_path / "study"
+    sh.copytree(Path(__file__).parent.parent / "surveys" / "service-index", study,
+                ignore=sh.ignore_patterns(".rocsreport"))
+    assert CliRunner().invoke(main, ["load", str(study)]).exit_code == 0
+    db = study / ".rocsreport" / "study.duckdb"
+    before = db.read_bytes()
+    monkeypatch.setenv("ROCSREPORT_MEMORY_LIMIT", "20MB")
+    r = CliRunner().invoke(main, ["load", str(study), "--force"])
+    assert r.exit_code != 0
+    assert "ROCSREPORT_MEMORY_LIMIT" in r.output and "previous database is unchanged" in r.output
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in db.parent.iterdir() if "spill" in p.name or
+                  p.name.endswith(".tmp")) == []
+    monkeypatch.setenv("ROCSREPORT_MEMORY_LIMIT", "")
+    monkeypatch.setenv("ROCSREPORT_THREADS", "two")
+    r = CliRunner().invoke(main, ["load", str(study), "--force"])
+    assert r.exit_code != 0 and "ROCSREPORT_THREADS='two'" in r.output
