@@ -50,7 +50,7 @@ STRIPS = [
 @pytest.mark.parametrize("rows", STRIPS)
 def test_strip_spec_is_the_altair_spec(rows):
     scale = (-100, 100) if rows[0]["score"] < 0 else (0, 100)
-    ref = ch._config(strip_altair(rows, scale))
+    ref = ch._configured(strip_altair(rows, scale), False)
     got = ch._strip_spec(rows, scale, "Score (0-100)")
     assert got == ref
     assert ch._draw(got) == ch._draw(ref)
@@ -62,7 +62,39 @@ def test_slope_spec_is_the_altair_spec():
             {"series": "National median", "wave": "Jul 13", "value": 76.0},
             {"series": "Org", "wave": "Jan 14", "value": 87.7}]
     waves = ["Jul 13", "Jan 14", "Jul 14"]
-    ref = ch._config(slope_altair(rows, waves))
+    ref = ch._configured(slope_altair(rows, waves), False)
     got = ch._slope_spec(rows, waves)
     assert got == ref
     assert ch._draw(got) == ch._draw(ref)
+
+
+def test_the_house_block_put_in_directly_is_what_altairs_configure_writes(monkeypatch):
+    """A build puts the house configuration into each spec directly instead of through
+    Altair's ``configure_*`` calls (each copies the whole chart): for layered, single and
+    concatenated charts the two give the same spec, key order included, and the same SVG."""
+    import json
+
+    monkeypatch.delenv("ROCSREPORT_VALIDATE_CHARTS", raising=False)
+    seen = []
+
+    def both(chart):
+        fast, ref = ch._config(chart), ch._configured(chart, False)
+        seen.append(json.dumps(fast) == json.dumps(ref))
+        return ch._draw(fast)
+
+    monkeypatch.setattr(ch, "_svg", both)
+    monkeypatch.setattr(ch, "_CACHE", {"dir": None})
+    rows = [{"series": s, "wave": w, "value": 60.0 + i, "lo": 57.5 + i, "hi": 62.5 + i}
+            for i, (s, w) in enumerate((s, w) for s in ("Banks", "National")
+                                       for w in ("W1", "W2", "W3"))]
+    ch.trend(rows, ["W1", "W2", "W3"], "the index")
+    ch.ranking([{"group": g, "value": v, "lo": v - 2, "hi": v + 2} for g, v in
+                (("Banks", 77.1), ("Retail", 79.4))], 78.0, "Index (0-100)", "National",
+               ["Leisure"])
+    ch.slope([{"series": "Org", "wave": "W1", "value": 80.0},
+              {"series": "Org", "wave": "W2", "value": 81.5}], ["W1", "W2"], "Org")
+    ch.sector_multiples([{"scope": sc, "wave": w, "median": m, "q1": m - 3, "q3": m + 3}
+                         for sc in ("Banks", "National") for w, m in (("W1", 77.0),
+                                                                    ("W2", 78.0))],
+                        ["W1", "W2"], "National")
+    assert seen and all(seen)
