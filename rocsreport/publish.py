@@ -8,6 +8,7 @@ folder that it did not create.
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import shutil
@@ -179,15 +180,25 @@ def swap_in(out: Path, files: dict[str, bytes]) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def render_pdf(html: str, base: Path) -> bytes:
-    """The PDF from the print HTML. Everything it needs is inline; any attempt to fetch a URL
-    (a file, the network) stops the render with an error."""
-    from weasyprint import CSS, HTML
+@functools.lru_cache(maxsize=2)
+def _print_stylesheet(text: str):
+    """The print stylesheet, parsed once per process (a worker lays out many reports), and
+    the fetcher that refuses every URL."""
+    from weasyprint import CSS
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     class NoFetch(URLFetcher):
         def fetch(self, url: str, headers: dict | None = None):
             raise FatalURLFetchingError(f"the PDF may not load external resources: {url[:80]}")
+
+    return CSS(string=text, url_fetcher=NoFetch()), NoFetch()
+
+
+def render_pdf(html: str, base: Path) -> bytes:
+    """The PDF from the print HTML. Everything it needs is inline; any attempt to fetch a URL
+    (a file, the network) stops the render with an error."""
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
 
     # The font subsetter stamps each embedded font with the time unless SOURCE_DATE_EPOCH is
     # set (fontTools reads it): without a given time, use the epoch, so builds are identical.
@@ -195,9 +206,9 @@ def render_pdf(html: str, base: Path) -> bytes:
     print_css = (DEFAULTS / "assets" / "print.css").read_text(encoding="utf-8")
 
     def make() -> bytes:
-        css = CSS(string=print_css, url_fetcher=NoFetch())
+        css, no_fetch = _print_stylesheet(print_css)
         try:
-            return HTML(string=html, base_url=str(base), url_fetcher=NoFetch()).write_pdf(
+            return HTML(string=html, base_url=str(base), url_fetcher=no_fetch).write_pdf(
                 stylesheets=[css])
         except FatalURLFetchingError as exc:
             raise BuildError(f"PDF: {exc}") from None
