@@ -170,8 +170,15 @@ def _svg(chart: alt.TopLevelMixin) -> str:
     return _draw(_config(chart))
 
 
+# Vega marks each group of the SVG with an ARIA role even with ``aria: false``. The chart's
+# name and description belong to the figure around it (role "img" with the text alternative),
+# so those roles are taken out: nothing inside a chart is announced on its own.
+_ARIA = re.compile(r' (?:role|aria-roledescription|aria-label)="[^"]*"')
+
+
 def _draw(spec: dict[str, Any]) -> str:
-    return _XML_DECL.sub("", vlc.vegalite_to_svg(spec)).strip()
+    svg = _XML_DECL.sub("", vlc.vegalite_to_svg(spec)).strip()
+    return _ARIA.sub("", svg)
 
 
 def _ci_text(e: Estimate) -> str:

@@ -74,6 +74,7 @@ def _render_files(report: Report, with_pdf_link: bool
         files["baselines.csv"] = baselines.encode("utf-8")
         files["baselines.json"] = baselines_json(report).encode("utf-8")
     files["assets/style.css"] = (DEFAULTS / "assets" / "style.css").read_bytes()
+    files["assets/favicon.svg"] = (DEFAULTS / "assets" / "favicon.svg").read_bytes()
     files[MARKER] = MARKER_TEXT[SITE].encode()
     files["ledger.json"] = (json.dumps(structure(report), indent=1, sort_keys=True,
                                        ensure_ascii=False) + "\n").encode("utf-8")
@@ -208,8 +209,10 @@ def render_pdf(html: str, base: Path) -> bytes:
     def make() -> bytes:
         css, no_fetch = _print_stylesheet(print_css)
         try:
+            # PDF/UA-1: tagged (headings, tables, figures with their text alternatives), with
+            # the document's language and title in its metadata.
             return HTML(string=html, base_url=str(base), url_fetcher=no_fetch).write_pdf(
-                stylesheets=[css])
+                stylesheets=[css], pdf_variant="pdf/ua-1")
         except FatalURLFetchingError as exc:
             raise BuildError(f"PDF: {exc}") from None
 

@@ -116,9 +116,18 @@ def _environment(study_root: Path) -> Environment:
     env.filters.update(slug=slug, pct=_pct, pct_range=pct_range, points=points,
                        words=fraction_words, cap=capitalise, num=number, signed=signed,
                        pvalue=pvalue, cidigits=lambda e: ci_digits(e.ci_low, e.ci_high),
-                       threshold=threshold)
+                       threshold=threshold, svg_width=svg_width)
     env.globals.update(change_words=change_words)
     return env
+
+
+_SVG_WIDTH = re.compile(r'<svg[^>]*?\swidth="([0-9.]+)"')
+
+
+def svg_width(svg: str) -> float:
+    """The drawn width of a chart, in CSS px (0 when the SVG does not say)."""
+    m = _SVG_WIDTH.match(svg)
+    return float(m.group(1)) if m else 0.0
 
 
 def short_wave(label: str, code: str) -> str:
