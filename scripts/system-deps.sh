@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# WeasyPrint needs Pango (and a font) from the system. Install them with apt when missing.
+# The system packages that `make report` and `make test` need, installed with apt when missing:
+# - Pango and a font, for WeasyPrint (the PDF);
+# - Chromium, Node.js and npm, for the browser tests (Playwright drives Debian's Chromium;
+#   axe-core comes from npm);
+# - poppler-utils (pdfinfo, pdftotext, pdftoppm), to read the PDFs back in the tests.
 set -euo pipefail
-if ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' && fc-list 2>/dev/null | grep -qi dejavu; then
+need=()
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core fontconfig)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v pdfinfo >/dev/null 2>&1 || need+=(poppler-utils)
+if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
-pkgs="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  echo "installing $pkgs (needed by WeasyPrint for the PDF)"
+  echo "installing ${need[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 elif command -v apt-get >/dev/null 2>&1; then
-  echo "WeasyPrint needs Pango and a font: run  sudo apt-get install $pkgs" >&2
+  echo "rocsreport needs: sudo apt-get install ${need[*]}" >&2
   exit 1
 else
-  echo "WeasyPrint needs Pango and a font; see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html" >&2
+  echo "rocsreport needs Pango, a font, Chromium, Node.js with npm and poppler-utils: install ${need[*]} with your package manager" >&2
   exit 1
 fi
