@@ -21,7 +21,13 @@ FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 INK = "#1d2733"
 MUTED = "#5b6673"
 BAR = "#2f6690"
-BAR_LOW = "#9cbad3"
+# Every mark that carries meaning has at least 3:1 contrast with the white background (WCAG
+# 1.4.11), every text 4.5:1 with what is behind it (1.4.3); tests/test_charts.py checks the
+# drawn SVGs. Light fills (interquartile boxes) get an outline at 3:1.
+BAR_LOW = "#6a95bd"
+AXIS = "#6b7785"
+BOX_FILL, BOX_LINE = "#c9d7e6", "#5b8db8"
+PALE_FILL, PALE_LINE = "#dfe3e8", "#8a949e"
 GROUP_COLOURS = ("#1f4e79", "#d26a00")
 WIDTH = 520
 ROW = 30
@@ -109,7 +115,7 @@ def _configured(chart: alt.TopLevelMixin, validate: bool) -> dict[str, Any]:
         font=FONT, background="white", padding=8, aria=False,
     ).configure_view(stroke=None).configure_axis(
         labelColor=INK, titleColor=MUTED, labelFontSize=12, titleFontSize=11, gridColor="#e6e9ee",
-        domainColor="#9aa3ad", tickColor="#9aa3ad", labelLimit=360, titleFontWeight="normal",
+        domainColor=AXIS, tickColor=AXIS, labelLimit=360, titleFontWeight="normal",
     ).configure_legend(
         labelColor=INK, titleColor=MUTED, labelFontSize=12, titleFontSize=11, orient="top",
         titleFontWeight="normal", labelLimit=260,
@@ -243,7 +249,7 @@ def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
               title=None)
     lines = [alt.Chart(alt.Data(values=[r for r in rows if r["sig"] is sig]))
              .mark_rule(strokeWidth=3, color=colour).encode(y=y, x=x, x2="hi:Q")
-             for sig, colour in ((False, "#c9d0d7"), (True, "#4a5560"))]
+             for sig, colour in ((False, PALE_LINE), (True, "#4a5560"))]
     pts = alt.Chart(alt.Data(values=dots)).mark_point(filled=True, size=110, opacity=1).encode(
         y=y, x="estimate:Q",
         color=alt.Color("group:N", scale=alt.Scale(domain=list(groups),
@@ -264,7 +270,8 @@ def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
                  f"{groups[1]}. " + "; ".join(parts) + "." + tail)
 
 
-LIKERT_COLOURS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")
+# ColorBrewer's RdBu, safe for colour-blind readers, with the light shades darkened to 3:1.
+LIKERT_COLOURS = ("#b2182b", "#d6604d", "#878787", "#4393c3", "#2166ac")
 
 
 @memo
@@ -327,13 +334,20 @@ def nps_bars(cells: list[NpsCell]) -> Chart:
                 title=None),
         x2="end:Q",
         color=alt.Color("part:N", sort=parts, scale=alt.Scale(
-            domain=parts, range=["#b2182b", "#d9d9d9", "#2166ac"]), title=None),
+            domain=parts, range=[LIKERT_COLOURS[0], LIKERT_COLOURS[2], LIKERT_COLOURS[4]]),
+            title=None),
     ).properties(width=WIDTH - 200, height=max(ROW, ROW * len(shown)))
     alt_text = "Stacked bar chart of recommendation. " + "; ".join(
         f"{c.group}: detractors {pct(c.detractors)}, passives {pct(c.passives)}, promoters "
         f"{pct(c.promoters)}, net promoter score {c.score.estimate:+.0f} (n = {c.n})"
         for c in shown) + "." + _not_shown([c.score for c in cells])
     return Chart(_svg(chart), alt_text)
+
+
+# The theme grid's shades (ColorBrewer's Blues, in five bins of the share of interviewees)
+# and the label colour on each, at 4.5:1 or more.
+THEME_BINS = (("#eff3ff", INK), ("#c6dbef", INK), ("#9ecae1", INK), ("#2171b5", "#ffffff"),
+              ("#08306b", "#ffffff"))
 
 
 @memo
@@ -349,21 +363,22 @@ def theme_grid(iv: InterviewResult) -> Chart:
             if n is None:
                 continue
             share = n / iv.bases[j]
-            data.append({"theme": t.label, "group": col, "share": share,
-                         "text": f"{n} ({orgs} org{'s' if orgs != 1 else ''})", "order": i,
-                         "dark": share > 0.55})
+            fill, ink = THEME_BINS[min(len(THEME_BINS) - 1, int(share * len(THEME_BINS)))]
+            data.append({"theme": t.label, "group": col, "share": share, "fill": fill,
+                         "ink": ink, "text": f"{n} ({orgs} org{'s' if orgs != 1 else ''})",
+                         "order": i})
     themes = [t.label for t in iv.themes]
     base = alt.Chart(alt.Data(values=data)).encode(
         y=alt.Y("theme:N", sort=themes, title=None, axis=alt.Axis(labelLimit=480)),
         x=alt.X("group:N", sort=columns, title=None,
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=230)),
     )
+    # Named, so that the contrast test knows these cells print their own value (their text
+    # is checked against the cell, not the page).
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None))
+        color=alt.Color("fill:N", scale=None)).properties(name="cells")
     text = base.mark_text(fontSize=12).encode(
-        text="text:N", color=alt.Color("dark:N", scale=alt.Scale(domain=[True, False],
-                                                                 range=["white", INK]),
-                                       legend=None))
+        text="text:N", color=alt.Color("ink:N", scale=None)).properties(name="cell_labels")
     chart = alt.layer(rect, text).resolve_scale(color="independent").properties(
         width=230 * len(columns), height=ROW * len(iv.themes))
     alt_text = "Grid of interview themes by role group, as numbers of interviewees (and of " \
@@ -393,11 +408,14 @@ def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str
     own = alt.datum.kind == "scope"
     band = alt.Chart().transform_filter(own).mark_area(opacity=0.25, color=BAR).encode(
         x=x, y=alt.Y("q1:Q", scale=y, title="Index (0-100)"), y2="q3:Q")
+    # The band's edges, drawn as thin lines: a pale band alone is below 3:1 on white.
+    edges = [alt.Chart().transform_filter(own).mark_line(color=BOX_LINE, strokeWidth=1).encode(
+        x=x, y=alt.Y(f"{q}:Q", scale=y)) for q in ("q1", "q3")]
     line = alt.Chart().transform_filter(own).mark_line(point=True, color=BAR).encode(
         x=x, y=alt.Y("median:Q", scale=y))
     dashed = alt.Chart().transform_filter(alt.datum.kind == "ref").mark_line(
         strokeDash=[4, 3], color=MUTED).encode(x=x, y=alt.Y("median:Q", scale=y))
-    chart = alt.layer(band, line, dashed, data=alt.Data(values=data)).properties(
+    chart = alt.layer(band, *edges, line, dashed, data=alt.Data(values=data)).properties(
         width=150, height=110).facet(
         facet=alt.Facet("scope:N", sort=scopes, title=None,
                         header=alt.Header(labelFontSize=11, labelLimit=170)), columns=4)
@@ -457,12 +475,14 @@ def _strip_spec(rows: list[dict[str, Any]], scale: tuple[float, float], x_title:
     def x(field: str):
         return {"field": field, "type": "quantitative"}
 
-    box = {"mark": {"type": "bar", "color": "#c9d7e6", "height": 16},
+    box = {"mark": {"type": "bar", "color": BOX_FILL, "height": 16, "stroke": BOX_LINE,
+                    "strokeWidth": 1},
            "encoding": {"x": {"field": "q1", "scale": {"domain": domain}, "title": x_title,
                               "type": "quantitative"}, "x2": {"field": "q3"}, "y": y()}}
-    med = {"mark": {"type": "tick", "color": INK, "size": 18, "thickness": 2},
+    med = {"mark": {"type": "tick", "color": INK, "opacity": 1, "size": 18, "thickness": 2},
            "encoding": {"x": x("median"), "y": y()}}
-    top = {"mark": {"type": "tick", "color": GROUP_COLOURS[1], "size": 18, "thickness": 2},
+    top = {"mark": {"type": "tick", "color": GROUP_COLOURS[1], "opacity": 1, "size": 18,
+                    "thickness": 2},
            "encoding": {"x": x("q3"), "y": y()}}
     dot = {"data": {"values": [dict(r) for r in rows]},
            "mark": {"type": "point", "color": INK, "filled": True, "shape": "diamond",
@@ -491,7 +511,7 @@ def _slope_spec(rows: list[dict[str, Any]], waves: list[str]) -> dict[str, Any]:
     """The Vega-Lite spec of ``slope`` as a dict (the same spec Altair builds; see
     ``_strip_spec``)."""
     series = list(dict.fromkeys(r["series"] for r in rows))
-    colours = [INK, BAR, "#9aa3ad"][:len(series)]
+    colours = [INK, BAR, AXIS][:len(series)]
     dashes = [[1, 0], [4, 3], [2, 2]][:len(series)]
     return {"config": _house(), "data": {"values": [dict(r) for r in rows]},
             "mark": {"type": "line", "point": True},
@@ -544,6 +564,9 @@ def trend(rows: list[dict[str, Any]], waves: list[str], what: str, y_title: str 
     base = alt.Chart(alt.Data(values=rows))
     band = base.mark_area(opacity=0.18).encode(x=x, y=alt.Y("lo:Q", scale=y, title=y_title),
                                                y2="hi:Q", color=colour)
+    # The interval's edges as thin lines: the pale band alone is below 3:1 on white.
+    edges = [base.mark_line(strokeWidth=1, strokeDash=[1, 2]).encode(
+        x=x, y=alt.Y(f"{q}:Q", scale=y), color=colour) for q in ("lo", "hi")]
     line = base.mark_line(point=True, strokeWidth=2.5).encode(
         x=x, y=alt.Y("value:Q", scale=y), color=colour,
         strokeDash=alt.StrokeDash("series:N", sort=series, title=None, scale=alt.Scale(
@@ -551,7 +574,8 @@ def trend(rows: list[dict[str, Any]], waves: list[str], what: str, y_title: str 
     text = base.mark_text(dy=-12, fontSize=11, color=INK).transform_filter(
         alt.datum.series == series[0]).encode(x=x, y=alt.Y("value:Q", scale=y),
                                               text=alt.Text("value:Q", format=".1f"))
-    chart = alt.layer(band, line, text).properties(width=max(260, 110 * len(waves)), height=220)
+    chart = alt.layer(band, *edges, line, text).properties(width=max(260, 110 * len(waves)),
+                                                           height=220)
     parts = "; ".join(f"{s}: " + ", ".join(
         f"{r['wave']} {_fmt(r['value'])} (95% CI {_fmt(r['lo'])} to {_fmt(r['hi'])})"
         for r in rows if r["series"] == s) for s in series)
@@ -605,12 +629,14 @@ def ranges(rows: list[dict[str, Any]], what: str, hidden: list[str] | None = Non
     xs = alt.Scale(domain=[5 * ((lo - 3) // 5), 5 * ((hi + 3) // 5 + 1)], zero=False)
     y = alt.Y("label:N", sort=labels, title=None)
     colour = alt.Color("series:N", sort=series, title=None, scale=alt.Scale(
-        domain=series, range=["#9cbad3", "#d5d9de"][:len(series)]),
+        domain=series, range=[BOX_FILL, PALE_FILL][:len(series)]),
         legend=alt.Legend(symbolType="square") if len(series) > 1 else None)
     off = alt.YOffset("series:N", sort=series) if len(series) > 1 else alt.Undefined
     base = alt.Chart(alt.Data(values=rows)).encode(y=y, yOffset=off)
-    box = base.mark_bar(height=12 if len(series) > 1 else 16).encode(
-        x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q", color=colour)
+    box = base.mark_bar(height=12 if len(series) > 1 else 16, strokeWidth=1).encode(
+        x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q", color=colour,
+        stroke=alt.Stroke("series:N", sort=series, legend=None, scale=alt.Scale(
+            domain=series, range=[BOX_LINE, PALE_LINE][:len(series)])))
     med = base.mark_tick(color=INK, thickness=2, size=12 if len(series) > 1 else 18).encode(
         x="median:Q")
     step = 30 if len(series) > 1 else 24
@@ -660,7 +686,7 @@ def peers(rows: list[dict[str, Any]], who: str, where: str) -> Chart:
     data = [{"value": r["value"], "own": r["own"], "row": where} for r in rows]
     base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("row:N", title=None))
     others = base.transform_filter("!datum.own").mark_tick(
-        color="#9cbad3", thickness=2, size=22).encode(
+        color=BAR_LOW, thickness=2, size=22).encode(
         x=alt.X("value:Q", scale=xs, title="Satisfaction index (0-100)"))
     own = base.transform_filter("datum.own").mark_point(
         filled=True, size=160, shape="diamond", color=INK, opacity=1).encode(x="value:Q")

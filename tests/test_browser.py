@@ -167,3 +167,122 @@ def test_every_navigation_link_can_be_reached_at_1366_by_768(sites, browser):
                                 [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
             assert hit == hrefs[k], (name, hrefs[k], hit)
     page.close()
+
+
+# --- Contrast of the drawn charts (WCAG 2.1 1.4.3 and 1.4.11), read from the SVG ----------
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+NAMED = {"white": "#ffffff", "black": "#000000"}
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour given as #rgb or #rrggbb."""
+    h = NAMED.get(colour, colour).lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    chans = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in chans]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def blend(colour: str, alpha: float, under: str = "#ffffff") -> str:
+    """``colour`` at opacity ``alpha`` over ``under``: what the reader sees."""
+    a, b = NAMED.get(colour, colour).lstrip("#"), under.lstrip("#")
+    if len(a) == 3:
+        a = "".join(c * 2 for c in a)
+    mix = [round(int(a[i:i + 2], 16) * alpha + int(b[i:i + 2], 16) * (1 - alpha))
+           for i in (0, 2, 4)]
+    return "#" + "".join(f"{v:02x}" for v in mix)
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_helpers_against_published_values():
+    # WCAG's own end points and WebAIM's checker: #767676 on white is 4.54:1, #949494 3.03:1.
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.005)
+    assert contrast("#949494", "white") == pytest.approx(3.03, abs=0.005)
+    assert blend("#000000", 0.5) == "#808080"
+
+
+def chart_contrast_problems(svg_text: str) -> list[str]:
+    """Marks under 3:1 and texts under 4.5:1 in one drawn chart.
+
+    Checked: every mark and every axis line and tick, by its fill or its outline (either
+    may carry it), at the opacity drawn, against the white background; every text against
+    white, and a label printed on a cell against that cell. Not checked: grid lines (a
+    reading aid, not data), interval bands (their edges are drawn as lines, which are
+    checked), and the shading of cells that print their own value."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg_text)
+    out: list[str] = []
+    cells: list[str] = []
+    labels: list[str] = []
+
+    def colour(el, key):
+        v = el.get(key)
+        return None if v in (None, "none", "transparent") else v
+
+    def walk(el, group: str, alpha: float):
+        cls = el.get("class", "")
+        if el.tag == f"{SVG_NS}g" and cls:
+            group = cls
+        alpha *= float(el.get("opacity", 1))
+        tag = el.tag.removeprefix(SVG_NS)
+        if tag == "text" and (el.text or "").strip():
+            fill = colour(el, "fill") or "#000000"
+            a = alpha * float(el.get("fill-opacity", 1))
+            if a > 0:
+                if "cell_labels_marks" in group:
+                    labels.append(fill)
+                elif contrast(blend(fill, a), "#ffffff") < 4.5:
+                    out.append(f"text {el.text.strip()!r} in {fill} ({a:g}) is under 4.5:1")
+        elif tag in ("path", "rect", "line", "circle") and (
+                "role-mark" in group or "role-axis-domain" in group
+                or "role-axis-tick" in group):
+            if "cells_marks" in group:
+                cells.append(colour(el, "fill") or "#ffffff")
+            elif "mark-area" not in group and "role-axis-grid" not in group:
+                seen = []
+                for key in ("fill", "stroke"):
+                    c = colour(el, key)
+                    if c is not None:
+                        a = alpha * float(el.get(f"{key}-opacity", 1))
+                        seen.append(contrast(blend(c, a), "#ffffff"))
+                if seen and max(seen) < 3:
+                    out.append(f"{tag} in {group.split()[0]} ({el.get('fill')}, "
+                               f"{el.get('stroke')}) is under 3:1: {max(seen):.2f}")
+        for child in el:
+            walk(child, group, alpha)
+
+    walk(root, "", 1.0)
+    assert len(cells) == len(labels), "every cell of a grid prints its value"
+    for cell, ink in zip(cells, labels, strict=True):
+        if contrast(ink, cell) < 4.5:
+            out.append(f"a label in {ink} on a cell in {cell} is under 4.5:1")
+    return out
+
+
+def test_chart_contrast_on_every_example_page(sites):
+    import re
+
+    problems, charts = [], 0
+    for name, site in sites.items():
+        for path in pages_of(site):
+            for svg in re.findall(r"<svg.*?</svg>", path.read_text(encoding="utf-8"), re.S):
+                charts += 1
+                problems += [f"{name}/{path.name}: {p}" for p in chart_contrast_problems(svg)]
+    assert charts > 50
+    assert not problems, "\n".join(sorted(set(problems))[:30])
+
+
+def test_the_contrast_check_finds_a_pale_bar_and_a_pale_label():
+    pale = ('<svg xmlns="http://www.w3.org/2000/svg"><g class="mark-rect role-mark x">'
+            '<path fill="#9cbad3" d="M0,0h10v10h-10Z"/></g>'
+            '<g class="mark-text role-mark t"><text fill="#9aa3ad">12</text></g></svg>')
+    found = chart_contrast_problems(pale)
+    assert len(found) == 2 and "under 3:1" in found[0] and "under 4.5:1" in found[1]

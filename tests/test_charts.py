@@ -17,10 +17,12 @@ def strip_altair(rows, scale=(0, 100), x_title="Score (0-100)"):
     low = min(min(r["q1"] if r["q1"] is not None else scale[1], r["score"]) for r in rows)
     xs = alt.Scale(domain=[max(scale[0], 5 * int(low // 5) - 5), scale[1]])
     base = alt.Chart(alt.Data(values=[r for r in rows if r["q1"] is not None]))
-    box = base.mark_bar(height=16, color="#c9d7e6").encode(
+    box = base.mark_bar(height=16, color=ch.BOX_FILL, stroke=ch.BOX_LINE,
+                         strokeWidth=1).encode(
         y=y, x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q")
-    med = base.mark_tick(color=ch.INK, thickness=2, size=18).encode(y=y, x="median:Q")
-    top = base.mark_tick(color=ch.GROUP_COLOURS[1], thickness=2, size=18).encode(y=y, x="q3:Q")
+    med = base.mark_tick(color=ch.INK, opacity=1, thickness=2, size=18).encode(y=y, x="median:Q")
+    top = base.mark_tick(color=ch.GROUP_COLOURS[1], opacity=1, thickness=2,
+                         size=18).encode(y=y, x="q3:Q")
     dot = alt.Chart(alt.Data(values=rows)).mark_point(filled=True, size=120, color=ch.INK,
                                                       shape="diamond").encode(y=y, x="score:Q")
     return (box + med + top + dot).properties(width=360, height=ch.ROW * len(rows))
@@ -28,7 +30,7 @@ def strip_altair(rows, scale=(0, 100), x_title="Score (0-100)"):
 
 def slope_altair(rows, waves):
     series = list(dict.fromkeys(r["series"] for r in rows))
-    colours = [ch.INK, ch.BAR, "#9aa3ad"][:len(series)]
+    colours = [ch.INK, ch.BAR, ch.AXIS][:len(series)]
     return alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
         x=alt.X("wave:O", sort=waves, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="Index (0-100)"),
