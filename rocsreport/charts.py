@@ -344,6 +344,22 @@ def nps_bars(cells: list[NpsCell]) -> Chart:
     return Chart(_svg(chart), alt_text)
 
 
+def _two_lines_expr(labels: list[str], longest: int = 30) -> str:
+    """A Vega label expression that draws each label longer than ``longest`` characters on
+    two lines, broken at the space nearest its middle."""
+    import json
+
+    split = {}
+    for label in labels:
+        spaces = [i for i, ch in enumerate(label) if ch == " "]
+        if len(label) > longest and spaces:
+            cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+            split[label] = [label[:cut], label[cut + 1:]]
+    if not split:
+        return "datum.label"
+    return f"({json.dumps(split, ensure_ascii=False)})[datum.label] || datum.label"
+
+
 # The theme grid's shades (ColorBrewer's Blues, in five bins of the share of interviewees)
 # and the label colour on each, at 4.5:1 or more.
 THEME_BINS = (("#eff3ff", INK), ("#c6dbef", INK), ("#9ecae1", INK), ("#2171b5", "#ffffff"),
@@ -369,7 +385,9 @@ def theme_grid(iv: InterviewResult) -> Chart:
                          "order": i})
     themes = [t.label for t in iv.themes]
     base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y("theme:N", sort=themes, title=None, axis=alt.Axis(labelLimit=480)),
+        # A long theme on two lines, so that the grid fits an A4 page at full size.
+        y=alt.Y("theme:N", sort=themes, title=None, axis=alt.Axis(
+            labelLimit=300, labelExpr=_two_lines_expr(themes))),
         x=alt.X("group:N", sort=columns, title=None,
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=230)),
     )
@@ -418,7 +436,7 @@ def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str
     chart = alt.layer(band, *edges, line, dashed, data=alt.Data(values=data)).properties(
         width=150, height=110).facet(
         facet=alt.Facet("scope:N", sort=scopes, title=None,
-                        header=alt.Header(labelFontSize=11, labelLimit=170)), columns=4)
+                        header=alt.Header(labelFontSize=11, labelLimit=170)), columns=3)
     text = "; ".join(
         f"{s}: " + ", ".join(f"{r['wave']} median {r['median']:.1f} (quartiles {r['q1']:.1f} to "
                              f"{r['q3']:.1f})" for r in rows if r["scope"] == s) for s in scopes)
@@ -669,7 +687,7 @@ def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[s
         width=120, height=20 * len(groups)).facet(
         facet=alt.Facet("measure:N", sort=measures, title=None,
                         header=alt.Header(labelFontSize=11, labelLimit=140)),
-        columns=4).resolve_scale(x="independent")
+        columns=3).resolve_scale(x="independent")
     parts = "; ".join(f"{m} (national {_fmt(national[m])}" + "".join(
         f", {r['group']} {_fmt(r['value'])}" for r in rows if r["measure"] == m) + ")"
         for m in measures if m in national)

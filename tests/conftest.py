@@ -12,6 +12,33 @@ os.environ.setdefault("ROCSREPORT_VALIDATE_CHARTS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "surveys" / "beyond-measurement"
+EXAMPLES = ("beyond-measurement", "service-index", "design-example")
+
+
+@pytest.fixture(scope="session")
+def example_builds(tmp_path_factory) -> dict[str, Path]:
+    """The three example sites with their PDFs, and one private organisation report with its
+    PDF, each built from its own copy of the study (for the browser and PDF tests)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from rocsreport.cli import main
+
+    base = tmp_path_factory.mktemp("examples")
+    out = {}
+    for name in EXAMPLES:
+        study = base / "studies" / name
+        shutil.copytree(ROOT / "surveys" / name, study,
+                        ignore=shutil.ignore_patterns(".rocsreport"))
+        r = CliRunner().invoke(main, ["build", str(study), "--out", str(base / name)])
+        assert r.exit_code == 0, r.output
+        out[name] = base / name
+    r = CliRunner().invoke(main, ["orgs", str(base / "studies" / "service-index"), "--out",
+                                  str(base / "private"), "--org", "ORG001"])
+    assert r.exit_code == 0, r.output
+    out["private"] = base / "private" / "ORG001"
+    return out
 
 STUDY_YAML = """\
 title: Test study

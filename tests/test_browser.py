@@ -16,39 +16,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from rocsreport.cli import main
-
-from .conftest import ROOT
+from .conftest import EXAMPLES, ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update"]
-EXAMPLES = ("beyond-measurement", "service-index", "design-example")
 WIDTHS = (1280, 390)
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory) -> dict[str, Path]:
-    """The three example sites (without their PDFs, which tests/test_pdf.py reads) and one
-    private organisation report, each built from its own copy of the study."""
-    base = tmp_path_factory.mktemp("browser")
-    out = {}
-    for name in EXAMPLES:
-        study = base / "studies" / name
-        shutil.copytree(ROOT / "surveys" / name, study,
-                        ignore=shutil.ignore_patterns(".rocsreport"))
-        r = CliRunner().invoke(main, ["build", str(study), "--out", str(base / name),
-                                      "--no-pdf"])
-        assert r.exit_code == 0, r.output
-        out[name] = base / name
-    r = CliRunner().invoke(main, ["orgs", str(base / "studies" / "service-index"), "--out",
-                                  str(base / "private"), "--org", "ORG001", "--no-pdf"])
-    assert r.exit_code == 0, r.output
-    out["private"] = base / "private" / "ORG001"
-    return out
+def sites(example_builds) -> dict[str, Path]:
+    return example_builds
 
 
 @pytest.fixture(scope="module")

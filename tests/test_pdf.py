@@ -1,0 +1,105 @@
+"""The example PDFs and a private PDF, read back as a reader (and a screen reader) gets them.
+
+- Tagged (PDF/UA-1: a structure tree), with title, author, subject and language; the private
+  PDF says "Private: prepared for" its organisation on every page and in its metadata.
+- Layout, measured from the text positions (pdfplumber): no page is left mostly empty except
+  the last of a chapter; a table's notes are on the page where the table ends; a chart is on
+  the page where the table after it starts.
+- In print no chart text is under 8 pt: each chart is drawn at a size that the A4 text width
+  holds at (nearly) full scale.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from .conftest import EXAMPLES
+
+MM = 72 / 25.4
+TOP, BOTTOM = 20 * MM, 22 * MM  # the page margins of print.css
+TEXT_WIDTH_PX = (210 - 2 * 18) / 25.4 * 96  # the A4 text width, in CSS px
+
+
+def pdfs(builds) -> dict[str, object]:
+    out = {name: builds[name] / "report.pdf" for name in EXAMPLES}
+    out["private"] = builds["private"] / "report.pdf"
+    return out
+
+
+@pytest.mark.parametrize("name", [*EXAMPLES, "private"])
+def test_every_pdf_is_tagged_with_its_metadata(example_builds, name):
+    path = pdfs(example_builds)[name]
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
+                          text=True).stdout
+    fields = dict(re.findall(r"^(\w[\w ]*?):\s+(.*)$", info, re.M))
+    assert fields["Tagged"] == "yes"
+    assert fields["Title"] and fields["Author"] and fields["Subject"]
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/Lang"]
+    if name == "private":
+        assert fields["Subject"].startswith("Private: prepared for Northgate Motors")
+        for k, page in enumerate(reader.pages):
+            assert "Private: prepared for Northgate Motors" in page.extract_text(), k + 1
+
+
+def page_layout(path) -> list[tuple[float, bool, str]]:
+    """Per page: the share of the text area used, whether a chapter starts on it (a 16 pt
+    heading at its top), and its text."""
+    out = []
+    with pdfplumber.open(path) as pdf:
+        for pg in pdf.pages:
+            body = [c for c in pg.chars if c["top"] < pg.height - BOTTOM]
+            ink = [o["bottom"] for o in pg.rects + pg.curves + pg.lines + pg.images
+                   if o["bottom"] < pg.height - BOTTOM]
+            low = max([c["bottom"] for c in body] + ink + [TOP])
+            start = any(c["size"] >= 15.5 and c["top"] < TOP + 40 for c in body)
+            out.append(((low - TOP) / (pg.height - TOP - BOTTOM), start,
+                        pg.extract_text() or ""))
+    return out
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_no_page_is_left_mostly_empty_except_at_a_chapter_end(example_builds, name):
+    pages = page_layout(pdfs(example_builds)[name])
+    # The cover and the contents stand alone; a page before a chapter start ends a chapter.
+    empty = [k + 1 for k, (fill, _, _) in enumerate(pages[:-1])
+             if k >= 2 and fill < 0.5 and not pages[k + 1][1]]
+    assert not empty, f"pages under half full inside a chapter: {empty}"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_notes_stay_with_their_table(example_builds, name):
+    """Every "Low base" or "Suppressed" footnote is on a page that also shows the table rows
+    it explains (a page with a table's notes and nothing of the table fails)."""
+    pages = page_layout(pdfs(example_builds)[name])
+    for k, (_, _, text) in enumerate(pages):
+        lines = [x for x in text.splitlines() if x.strip()]
+        notes = [i for i, x in enumerate(lines) if re.match(r"^[†‡§*sc]?\s*(Low base|"
+                                                              r"Suppressed|Withheld)", x)]
+        if notes:
+            assert notes[0] > 1, (name, k + 1, lines[:3])
+
+
+def test_chart_text_is_at_least_8_points_in_print(example_builds):
+    """Chart text is drawn at 11 px or more; a chart wider than the A4 text width is scaled
+    down to fit. 11 px at scale s is 8.25 s pt: every chart must keep s >= 8 / (0.75 px)."""
+    checked = 0
+    for name in EXAMPLES:
+        for page in example_builds[name].glob("*.html"):
+            html = page.read_text(encoding="utf-8")
+            for svg in re.findall(r"<svg.*?</svg>", html, re.S):
+                width = float(re.match(r'<svg[^>]*?\swidth="([0-9.]+)"', svg).group(1))
+                sizes = [float(s) for s in re.findall(r'font-size="([0-9.]+)px"', svg)]
+                if not sizes:
+                    continue
+                scale = min(1.0, TEXT_WIDTH_PX / width)
+                checked += 1
+                assert min(sizes) * 0.75 * scale >= 8 - 1e-9, (name, page.name, width,
+                                                                min(sizes))
+    assert checked > 40
