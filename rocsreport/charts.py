@@ -42,6 +42,13 @@ class Chart:
     alt: str
     caption: str = ""
 
+    @property
+    def note(self) -> str:
+        """What the chart leaves out and why (the "Not shown" sentences of its text
+        alternative), for the note under it: a reader sees it without opening the
+        description."""
+        return " ".join(m.group(0) for m in _LEFT_OUT.finditer(self.alt))
+
 
 def _source_hash() -> str:
     import hashlib
@@ -80,6 +87,7 @@ def memo(fn):
     return wrapper
 
 
+_LEFT_OUT = re.compile(r"(?:Not shown|Also withheld)[^.]*\.")
 _SOURCE: list[str | None] = [None]
 _VALIDATED: set[str] = set()
 
@@ -412,7 +420,8 @@ def theme_grid(iv: InterviewResult) -> Chart:
 
 
 @memo
-def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str) -> Chart:
+def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str,
+                     hidden: list[str] | None = None) -> Chart:
     """Small multiples, one per sector: the median index across waves with the interquartile
     band, and the national median as a dashed reference. ``rows`` hold published baselines only:
     scope, wave, median, q1, q3."""
@@ -440,8 +449,9 @@ def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str
     text = "; ".join(
         f"{s}: " + ", ".join(f"{r['wave']} median {r['median']:.1f} (quartiles {r['q1']:.1f} to "
                              f"{r['q3']:.1f})" for r in rows if r["scope"] == s) for s in scopes)
+    tail = f" Not shown, withheld in every wave: {', '.join(hidden)}." if hidden else ""
     return Chart(_svg(chart), "Small multiples of the satisfaction index by sector across "
-                 f"waves: median with the interquartile range. {text}.")
+                 f"waves: median with the interquartile range. {text}.{tail}")
 
 
 @memo
@@ -669,7 +679,7 @@ def ranges(rows: list[dict[str, Any]], what: str, hidden: list[str] | None = Non
 
 @memo
 def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[str],
-                 national: dict[str, float]) -> Chart:
+                 national: dict[str, float], hidden: list[str] | None = None) -> Chart:
     """Small multiples, one per measure: each group's mean with its 95% interval, and the
     national mean as a dashed line. ``rows``: measure, group, value, lo, hi."""
     data = [dict(r, kind="group") for r in rows]
@@ -691,8 +701,9 @@ def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[s
     parts = "; ".join(f"{m} (national {_fmt(national[m])}" + "".join(
         f", {r['group']} {_fmt(r['value'])}" for r in rows if r["measure"] == m) + ")"
         for m in measures if m in national)
+    tail = f" Not shown, withheld: {', '.join(hidden)}." if hidden else ""
     return Chart(_svg(chart), "Small multiples of each measure's mean by sector, with 95% "
-                 f"intervals; dashed: the national mean. {parts}.")
+                 f"intervals; dashed: the national mean. {parts}.{tail}")
 
 
 @memo

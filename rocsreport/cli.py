@@ -90,7 +90,7 @@ def build(study_dir: Path, out: Path, pdf: Path | None, no_pdf: bool, db: Path |
     """Validate, load if needed, compute, and write the site and the PDF.
 
     \b
-    Examples:
+    Example:
         rocsreport build surveys/beyond-measurement --out site --pdf site/report.pdf
         rocsreport build surveys/service-index --out site --orgs private
     """

@@ -130,6 +130,13 @@ def svg_width(svg: str) -> float:
     return float(m.group(1)) if m else 0.0
 
 
+def _reason(b) -> str:
+    """Why a baseline is withheld, in a few words."""
+    if b.secondary and not b.suppressed:
+        return "withheld so that another sector cannot be worked out"
+    return b.reason or "withheld"
+
+
 def short_wave(label: str, code: str) -> str:
     """"July 2013" -> "Jul 13" for chart axes; anything else stays as its code."""
     parts = label.split()
@@ -301,8 +308,10 @@ class Builder:
         rows = [{"scope": b.scope, "wave": short[b.wave], "median": b.median, "q1": b.q1,
                  "q3": b.q3}
                 for b in bm.baselines if b.measure == "index" and not b.suppressed]
+        shown = {r["scope"] for r in rows}
+        left_out = [f"{sec} ({self._why(sec)})" for sec in bm.sectors if sec not in shown]
         multiples = self.chart("sectors", lambda: ch.sector_multiples(
-            rows, [short[w] for w in bm.waves], "All sectors"))
+            rows, [short[w] for w in bm.waves], "All sectors", left_out))
         pairs = list(dict.fromkeys((c.from_wave, c.to_wave) for c in bm.counts))
         if bm.headline in pairs:
             pairs.remove(bm.headline)
@@ -447,7 +456,7 @@ class Builder:
         got = [bm.baseline(s, bm.latest, measure) for s in bm.sectors]
         rows = [{"group": b.scope, "value": b.mean, "lo": b.ci_low, "hi": b.ci_high}
                 for b in got if b is not None and b.mean is not None]
-        hidden = [b.scope for b in got if b is not None and b.mean is None]
+        hidden = [f"{b.scope} ({_reason(b)})" for b in got if b is not None and b.mean is None]
         nat = bm.baseline(NATIONAL, bm.latest, measure)
         if not rows:
             return None
@@ -472,8 +481,16 @@ class Builder:
         if not rows:
             return None
         groups = [s for s in bm.sectors if any(r["group"] == s for r in rows)]
+        left_out = [f"{s} ({self._why(s)})" for s in bm.sectors if s not in groups]
         return self.chart("grid", lambda: ch.measure_grid(
-            rows, [bm.label(m) for m in measures], groups, national))
+            rows, [bm.label(m) for m in measures], groups, national, left_out))
+
+    def _why(self, sector: str) -> str:
+        """Why a sector's latest index is not drawn, in a few words."""
+        bm = self.report.benchmark
+        assert bm is not None
+        b = bm.baseline(sector, bm.latest, INDEX)
+        return "no organisation took part" if b is None else _reason(b)
 
     def _spread(self) -> ch.Chart | None:
         bm = self.report.benchmark
@@ -482,7 +499,7 @@ class Builder:
         for s in (NATIONAL, *bm.sectors):
             b = bm.baseline(s, bm.latest, INDEX)
             if b is None or b.suppressed:
-                hidden.append(s)
+                hidden.append(s if b is None else f"{s} ({_reason(b)})")
                 continue
             rows.append({"label": "National" if s == NATIONAL else s, "series": "Index",
                          "q1": b.q1, "median": b.median, "q3": b.q3})

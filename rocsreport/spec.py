@@ -763,6 +763,12 @@ def _read_indicators(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
     return tuple(out)
 
 
+def label_from_id(ident: object) -> str:
+    """A default label made from an id: "role_group" -> "Role group"."""
+    text = re.sub(r"[_\-]+", " ", str(ident)).strip()
+    return text[:1].upper() + text[1:] if text else str(ident)
+
+
 def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question]
                      ) -> tuple[Breakdown, ...]:
     out = []
@@ -771,7 +777,7 @@ def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
         if not ck.entry(path, bid, body, "breakdown", ("label", "question", "groups", "compare",
                                                        "wave")):
             continue
-        label = ck.get(body, "label", path, str, required=False, default=str(bid))
+        label = ck.get(body, "label", path, str, required=False, default=label_from_id(bid))
         qid = ck.get(body, "question", path, str)
         q = qmap.get(qid) if qid else None
         if qid is not None and q is None:
