@@ -443,7 +443,7 @@ def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str
     dashed = alt.Chart().transform_filter(alt.datum.kind == "ref").mark_line(
         strokeDash=[4, 3], color=MUTED).encode(x=x, y=alt.Y("median:Q", scale=y))
     chart = alt.layer(band, *edges, line, dashed, data=alt.Data(values=data)).properties(
-        width=150, height=110).facet(
+        width=150, height=90).facet(
         facet=alt.Facet("scope:N", sort=scopes, title=None,
                         header=alt.Header(labelFontSize=11, labelLimit=170)), columns=3)
     text = "; ".join(
@@ -693,8 +693,9 @@ def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[s
                                                        opacity=1).encode(y=y, x="value:Q")
     ref = alt.Chart().transform_filter(alt.datum.kind == "ref").mark_rule(
         color=GROUP_COLOURS[1], strokeDash=[4, 3]).encode(x="x:Q")
+    # Three columns: the grid fits the A4 text width at full size.
     chart = alt.layer(ref, whisk, dot, data=alt.Data(values=data)).properties(
-        width=120, height=20 * len(groups)).facet(
+        width=120, height=18 * len(groups)).facet(
         facet=alt.Facet("measure:N", sort=measures, title=None,
                         header=alt.Header(labelFontSize=11, labelLimit=140)),
         columns=3).resolve_scale(x="independent")

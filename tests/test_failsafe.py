@@ -486,7 +486,7 @@ def test_a_load_over_its_memory_ceiling_fails_cleanly_and_keeps_the_database(tmp
     assert CliRunner().invoke(main, ["load", str(study)]).exit_code == 0
     db = study / ".rocsreport" / "study.duckdb"
     before = db.read_bytes()
-    monkeypatch.setenv("ROCSREPORT_MEMORY_LIMIT", "20MB")
+    monkeypatch.setenv("ROCSREPORT_MEMORY_LIMIT", "2MB")
     r = CliRunner().invoke(main, ["load", str(study), "--force"])
     assert r.exit_code != 0
     assert "ROCSREPORT_MEMORY_LIMIT" in r.output and "previous database is unchanged" in r.output
