@@ -79,6 +79,10 @@ def _render_files(report: Report, with_pdf_link: bool
     files["ledger.json"] = (json.dumps(structure(report), indent=1, sort_keys=True,
                                        ensure_ascii=False) + "\n").encode("utf-8")
     files[".nojekyll"] = b""
+    from . import citation
+
+    files["citation.bib"] = citation.bibtex(report.study).encode("utf-8")
+    files["CITATION.cff"] = citation.cff(report.study).encode("utf-8")
     return files, builder.render_print(pages), [p.filename for p in pages]
 
 

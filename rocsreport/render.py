@@ -130,6 +130,12 @@ def svg_width(svg: str) -> float:
     return float(m.group(1)) if m else 0.0
 
 
+def _citation(study) -> str:
+    from .citation import sentence
+
+    return sentence(study)
+
+
 def _reason(b) -> str:
     """Why a baseline is withheld, in a few words."""
     if b.secondary and not b.suppressed:
@@ -636,7 +642,8 @@ class Builder:
                 "weighted": self.study.survey.weight is not None, **self.extra,
                 "rules": self.study.disclosure, "unit": self.study.unit,
                 "finding": lambda res: finding(res, self.study.unit),
-                "gap_sentence": gap_sentence}
+                "gap_sentence": gap_sentence, "pub": self.study.publication,
+                "citation": _citation(self.study)}
 
 
 def _trend(bm, scope: str, measure: str) -> ch.Chart | None:

@@ -215,6 +215,42 @@ class Crosstab:
 
 
 @dataclass(frozen=True)
+class Edition:
+    """An earlier edition: its label and where it is published (a relative path or a URL)."""
+
+    label: str
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a publication carries besides its figures (``publication:`` in study.yaml)."""
+
+    release: str = ""  # ISO date of release, e.g. 2014-07-15
+    edition: str = ""
+    earlier: tuple[Edition, ...] = ()
+    licence: str = ""  # an SPDX licence id, e.g. CC-BY-4.0
+    contact: str = ""
+    cite: str = ""  # the citation sentence; made from the title, publisher and year if empty
+    lang: str = "en-GB"
+
+    @property
+    def year(self) -> str:
+        return self.release[:4]
+
+    @property
+    def licence_url(self) -> str:
+        return f"https://spdx.org/licenses/{self.licence}.html" if self.licence else ""
+
+
+# SPDX ids a report's licence is usually one of; any other id of the SPDX list's form is
+# accepted (LicenseRef-... included), these are only named in the error message.
+COMMON_LICENCES = ("CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC0-1.0", "OGL-UK-3.0")
+_SPDX_RE = re.compile(r"^(?:LicenseRef-[A-Za-z0-9.\-]+|[A-Za-z0-9][A-Za-z0-9.+\-]*)$")
+_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")
+
+
+@dataclass(frozen=True)
 class Study:
     root: Path
     title: str
@@ -239,6 +275,7 @@ class Study:
     crosstabs: tuple[Crosstab, ...] = ()
     crossed: tuple[tuple[str, str], ...] = ()  # two-way breakdowns: (breakdown, within)
     keep: tuple[str, ...] = ()  # publish.keep: files a user adds to the built site (CNAME)
+    publication: Publication = field(default_factory=Publication)
 
     @property
     def wave_breakdown(self) -> Breakdown | None:
@@ -487,7 +524,51 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
             "interviews", "pages", "benchmark", "design", "rake", "crosstabs", "publish",
-            "crossed")
+            "crossed", "publication")
+
+
+def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
+    """``publication:``: release date and edition, earlier editions, licence, contact, how to
+    cite and the language of the pages. Every key is optional."""
+    import datetime as dt
+
+    path = "publication"
+    ck.unknown_keys(raw, ("release", "edition", "earlier", "licence", "contact", "cite",
+                          "lang"), path)
+    release = raw.get("release")
+    if isinstance(release, dt.date):
+        release = release.isoformat()
+    elif release is not None:
+        try:
+            release = dt.date.fromisoformat(str(release)).isoformat()
+        except ValueError:
+            ck.add(f"{path}.release", f"expected a date as YYYY-MM-DD, got {release!r}")
+            release = None
+    text = {k: ck.get(raw, k, path, str, required=False, default="")
+            for k in ("edition", "licence", "contact", "cite")}
+    lic = text["licence"].strip()
+    if lic and not _SPDX_RE.match(lic):
+        ck.add(f"{path}.licence", f"expected an SPDX licence id such as "
+               f"{', '.join(COMMON_LICENCES[:3])}, got {lic!r}")
+    lang = ck.get(raw, "lang", path, str, required=False, default="en-GB")
+    if not _LANG_RE.match(lang):
+        ck.add(f"{path}.lang", f"expected a language tag such as en-GB or de-DE, got {lang!r}")
+    earlier = []
+    for k, e in enumerate(ck.get(raw, "earlier", path, list, required=False, default=[])):
+        where = f"{path}.earlier[{k}]"
+        if isinstance(e, str):
+            earlier.append(Edition(e))
+        elif isinstance(e, dict):
+            ck.unknown_keys(e, ("edition", "link"), where)
+            label = ck.get(e, "edition", where, str)
+            link = ck.get(e, "link", where, str, required=False, default="")
+            if label:
+                earlier.append(Edition(label, link))
+        else:
+            ck.add(where, f"expected an edition label or a mapping with edition and link, got "
+                   f"{_describe(e)}")
+    return Publication(release=release or "", edition=text["edition"], earlier=tuple(earlier),
+                       licence=lic, contact=text["contact"], cite=text["cite"], lang=lang)
 
 
 def load_study(root: Path) -> Study:
@@ -539,6 +620,8 @@ def load_study(root: Path) -> Study:
     benchmark = _read_benchmark(ck, ck.get(raw, "benchmark", "", dict, required=False), qmap,
                                 sources, indicators)
     keep = _read_publish(ck, ck.get(raw, "publish", "", dict, required=False, default={}))
+    publication = _read_publication(ck, ck.get(raw, "publication", "", dict, required=False,
+                                               default={}))
     if benchmark is not None and benchmark.sector in qmap:
         sq = qmap[benchmark.sector]
         for c in sq.codes:
@@ -565,7 +648,7 @@ def load_study(root: Path) -> Study:
                  max_file_mb=float(max_mb),
                  confidence=float(confidence), interviews=interviews, pages=pages,
                  benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs,
-                 crossed=crossed, keep=keep, **meta)
+                 crossed=crossed, keep=keep, publication=publication, **meta)
 
 
 def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:

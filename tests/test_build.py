@@ -273,3 +273,21 @@ def test_service_index_site_links_and_privacy(tmp_path):
     with (site / "data" / "relationship-sectors.csv").open() as f:
         shown = {r["sector"] for r in csvmod.DictReader(f)}
     assert shut and shown and not shut & shown
+
+
+def test_the_publication_carries_its_licence_citation_and_language(example_sites):
+    import yaml
+
+    site = example_sites[0].out
+    assert (site / "citation.bib").read_text().startswith("@techreport{beyond-measurement")
+    cff = yaml.safe_load((site / "CITATION.cff").read_text())
+    assert cff["license"] == "CC-BY-4.0" and cff["date-released"] == "2014-06-01"
+    for page in site.glob("*.html"):
+        html = page.read_text()
+        assert '<html lang="en-GB">' in html and "Licence: CC-BY-4.0." in html, page.name
+    method = (site / "methodology.html").read_text()
+    assert 'id="cite"' in method and 'href="citation.bib"' in method
+    from pypdf import PdfReader
+
+    meta = PdfReader(site / "report.pdf").metadata
+    assert "CC-BY-4.0" in meta.get("/Keywords", "")

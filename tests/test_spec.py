@@ -97,3 +97,51 @@ def test_missing_study_folder(tmp_path):
         load_study(tmp_path / "nowhere")
     assert exc.value.message.endswith("nowhere: not a study folder (expected a folder holding "
                                       "study.yaml)")
+
+
+def test_publication_section_is_checked_by_key_path(make_study):
+    bad = STUDY_YAML.format(weight="", extra_questions="") + """
+publication:
+  release: 15/07/2014
+  licence: "CC BY 4.0"
+  lang: english
+  earlier: [{edition: July 2013, url: x}]
+  editon: July 2014
+"""
+    with pytest.raises(SpecError) as exc:
+        load_study(make_study(rows_for({"A": (1, 1)}), text=bad))
+    text = str(exc.value)
+    assert "publication.release: expected a date as YYYY-MM-DD, got '15/07/2014'" in text
+    assert "publication.licence: expected an SPDX licence id" in text
+    assert "publication.lang: expected a language tag such as en-GB or de-DE" in text
+    assert "publication.earlier[0].url: unknown key" in text
+    assert "publication.editon: unknown key" in text
+
+
+def test_publication_defaults_and_citation(make_study):
+    from rocsreport import citation
+
+    good = STUDY_YAML.format(weight="", extra_questions="") + """
+publisher: "R&D {Unit}"
+publication:
+  release: 2014-07-15
+  edition: July 2014
+  licence: CC-BY-4.0
+  lang: de-DE
+"""
+    study = load_study(make_study(rows_for({"A": (1, 1)}), text=good))
+    pub = study.publication
+    assert (pub.release, pub.year, pub.licence, pub.lang) == ("2014-07-15", "2014",
+                                                              "CC-BY-4.0", "de-DE")
+    assert citation.sentence(study) == "R&D {Unit} (2014). Test study, July 2014."
+    bib = citation.bibtex(study)
+    # TeX's special characters are escaped, so the entry parses.
+    assert r"author = {{R\&D \{Unit\}}}" in bib and "year = {2014}" in bib
+    import yaml
+
+    cff = yaml.safe_load(citation.cff(study))
+    assert cff["cff-version"] == "1.2.0" and cff["authors"] == [{"name": "R&D {Unit}"}]
+    assert cff["date-released"] == "2014-07-15" and cff["license"] == "CC-BY-4.0"
+    plain = load_study(make_study(rows_for({"A": (1, 1)}), text=STUDY_YAML.format(weight="",
+                                                                      extra_questions="")))
+    assert plain.publication.lang == "en-GB" and plain.publication.licence == ""
