@@ -196,7 +196,7 @@ def _draw(spec: dict[str, Any]) -> str:
 
 
 def _ci_text(e: Estimate) -> str:
-    return (f"{pct(e.estimate)} (95% CI {pct_range(e.ci_low, e.ci_high)}; n = {e.n}"
+    return (f"{pct(e.estimate)} (95% CI {pct_range(e.ci_low, e.ci_high)}; n = {e.n:,}"
             f"{', low base' if e.low_base else ''})")
 
 
@@ -316,7 +316,7 @@ def likert_diverging(items: list[LikertResult]) -> Chart:
     rule = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color=INK).encode(x="x:Q")
     alt_text = "Diverging bar chart of agreement. " + "; ".join(
         f"{it.question.short}: " + ", ".join(f"{c.label} {pct(c.share)}" for c in it.distribution)
-        + f" (n = {it.n})" for it in shown) + "."
+        + f" (n = {it.n:,})" for it in shown) + "."
     hidden = [it.question.short for it in items if not it.distribution]
     if hidden:
         alt_text += f" Not shown, base too small to publish: {', '.join(hidden)}."
@@ -347,7 +347,7 @@ def nps_bars(cells: list[NpsCell]) -> Chart:
     ).properties(width=WIDTH - 200, height=max(ROW, ROW * len(shown)))
     alt_text = "Stacked bar chart of recommendation. " + "; ".join(
         f"{c.group}: detractors {pct(c.detractors)}, passives {pct(c.passives)}, promoters "
-        f"{pct(c.promoters)}, net promoter score {c.score.estimate:+.0f} (n = {c.n})"
+        f"{pct(c.promoters)}, net promoter score {c.score.estimate:+.0f} (n = {c.n:,})"
         for c in shown) + "." + _not_shown([c.score for c in cells])
     return Chart(_svg(chart), alt_text)
 

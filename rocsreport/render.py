@@ -192,8 +192,8 @@ def gap_sentence(g: Gap) -> str:
         return f"{g.indicator.label}: the gap is not published (a base is too small)."
     sig = ("a significant difference after the Benjamini–Hochberg adjustment"
            if g.significant else "not significant after the Benjamini–Hochberg adjustment")
-    return (f"{g.a.group}: {pct(g.a.estimate)} (n = {g.a.n}); {g.b.group}: {pct(g.b.estimate)} "
-            f"(n = {g.b.n}). The gap is {points(g.diff)} (95% CI {signed(100 * g.ci_low)} to "
+    return (f"{g.a.group}: {pct(g.a.estimate)} (n = {g.a.n:,}); {g.b.group}: {pct(g.b.estimate)} "
+            f"(n = {g.b.n:,}). The gap is {points(g.diff)} (95% CI {signed(100 * g.ci_low)} to "
             f"{signed(100 * g.ci_high)}), {sig} (adjusted p {pvalue_words(g.p_adjusted)}).")
 
 

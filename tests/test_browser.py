@@ -266,3 +266,20 @@ def test_the_contrast_check_finds_a_pale_bar_and_a_pale_label():
             '<g class="mark-text role-mark t"><text fill="#9aa3ad">12</text></g></svg>')
     found = chart_contrast_problems(pale)
     assert len(found) == 2 and "under 3:1" in found[0] and "under 4.5:1" in found[1]
+
+
+def test_counts_carry_thousands_separators_on_every_page(sites):
+    """The same page once showed "50000" and "50,000": every count of five or more digits in
+    a page's text is grouped by thousands."""
+    import re
+
+    bare = re.compile(r"(?<![\d,.\-])\d{5,}(?![\d,.])")
+    found = []
+    for name, site in sites.items():
+        for path in pages_of(site):
+            html = path.read_text(encoding="utf-8")
+            html = re.sub(r"<svg.*?</svg>|<script.*?</script>|<style.*?</style>", "", html,
+                          flags=re.S)
+            for text in re.findall(r">([^<]+)<", html):
+                found += [f"{name}/{path.name}: {m}" for m in bare.findall(text)]
+    assert not found, found[:10]
