@@ -30,6 +30,7 @@ from .stats import disclosure
 from .stats.means import nps as nps_ci
 from .stats.proportions import z_value
 from .stats.tdist import t_ppf, t_sf
+from .words import setting
 
 INDEX = "index"
 NPS = "nps"
@@ -558,7 +559,7 @@ def _baseline(scope: str, wave: str, m: str, part: list[tuple[OrgWave, Score]],
     n = sum(s.n for _, s in part)
     if max(s.n for _, s in part) / n > b.max_share:
         return Baseline(scope, wave, m, None, None, None, None, None, None, True,
-                        f"one organisation has more than {b.max_share:.0%} of the respondents")
+                        f"one organisation has more than {setting(b.max_share)} of the respondents")
     size = [s.weight if s.weight is not None else s.n for _, s in part]
     total = sum(size)
     mean = sum(s.mean * w for (_, s), w in zip(part, size, strict=True)) / total

@@ -14,8 +14,9 @@ from typing import Any
 import altair as alt
 import vl_convert as vlc
 
+from . import formats
 from .results import Estimate, Gap, InterviewResult, LikertResult, NpsCell
-from .words import pct, pct_range, points
+from .words import count, number, pct, pct_range, points, signed
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 INK = "#1d2733"
@@ -74,7 +75,7 @@ def memo(fn):
             return fn(*args, **kwargs)
         key = hashlib.sha256("\0".join((
             fn.__name__, repr(args), repr(sorted(kwargs.items())), _SOURCE[0] or "",
-            alt.__version__, vlc.__version__)).encode("utf-8")).hexdigest()
+            alt.__version__, vlc.__version__, formats.current())).encode("utf-8")).hexdigest()
 
         def make() -> bytes:
             c = fn(*args, **kwargs)
@@ -191,12 +192,12 @@ _ARIA = re.compile(r' (?:role|aria-roledescription|aria-label)="[^"]*"')
 
 
 def _draw(spec: dict[str, Any]) -> str:
-    svg = _XML_DECL.sub("", vlc.vegalite_to_svg(spec)).strip()
+    svg = _XML_DECL.sub("", vlc.vegalite_to_svg(spec, format_locale=formats.d3_locale())).strip()
     return _ARIA.sub("", svg)
 
 
 def _ci_text(e: Estimate) -> str:
-    return (f"{pct(e.estimate)} (95% CI {pct_range(e.ci_low, e.ci_high)}; n = {e.n:,}"
+    return (f"{pct(e.estimate)} ({pct(0.95)} CI {pct_range(e.ci_low, e.ci_high)}; n = {count(e.n)}"
             f"{', low base' if e.low_base else ''})")
 
 
@@ -316,7 +317,7 @@ def likert_diverging(items: list[LikertResult]) -> Chart:
     rule = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color=INK).encode(x="x:Q")
     alt_text = "Diverging bar chart of agreement. " + "; ".join(
         f"{it.question.short}: " + ", ".join(f"{c.label} {pct(c.share)}" for c in it.distribution)
-        + f" (n = {it.n:,})" for it in shown) + "."
+        + f" (n = {count(it.n)})" for it in shown) + "."
     hidden = [it.question.short for it in items if not it.distribution]
     if hidden:
         alt_text += f" Not shown, base too small to publish: {', '.join(hidden)}."
@@ -347,7 +348,7 @@ def nps_bars(cells: list[NpsCell]) -> Chart:
     ).properties(width=WIDTH - 200, height=max(ROW, ROW * len(shown)))
     alt_text = "Stacked bar chart of recommendation. " + "; ".join(
         f"{c.group}: detractors {pct(c.detractors)}, passives {pct(c.passives)}, promoters "
-        f"{pct(c.promoters)}, net promoter score {c.score.estimate:+.0f} (n = {c.n:,})"
+        f"{pct(c.promoters)}, net promoter score {signed(c.score.estimate)} (n = {count(c.n)})"
         for c in shown) + "." + _not_shown([c.score for c in cells])
     return Chart(_svg(chart), alt_text)
 
@@ -447,8 +448,9 @@ def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str
         facet=alt.Facet("scope:N", sort=scopes, title=None,
                         header=alt.Header(labelFontSize=11, labelLimit=170)), columns=3)
     text = "; ".join(
-        f"{s}: " + ", ".join(f"{r['wave']} median {r['median']:.1f} (quartiles {r['q1']:.1f} to "
-                             f"{r['q3']:.1f})" for r in rows if r["scope"] == s) for s in scopes)
+        f"{s}: " + ", ".join(f"{r['wave']} median {number(r['median'])} (quartiles "
+                             f"{number(r['q1'])} to {number(r['q3'])})"
+                             for r in rows if r["scope"] == s) for s in scopes)
     tail = f" Not shown, withheld in every wave: {', '.join(hidden)}." if hidden else ""
     return Chart(_svg(chart), "Small multiples of the satisfaction index by sector across "
                  f"waves: median with the interquartile range. {text}.{tail}")
@@ -470,9 +472,9 @@ def binned_scatter(label: str, bins: list[dict[str, float]], r: float, lo: float
         label, fontSize=12, anchor="start", fontWeight="normal"))
     alt_text = (f"Scatter of {label} against the satisfaction index, in {len(bins)} bins of "
                 f"organisations ordered by index: " + "; ".join(
-                    f"index {b['index']:.1f}, {label} {b['metric']:.1f}" for b in bins)
-                + f". Correlation across organisations r = {r:.2f} (95% CI {lo:.2f} to "
-                f"{hi:.2f}).")
+                    f"index {number(b['index'])}, {label} {number(b['metric'])}" for b in bins)
+                + f". Correlation across organisations r = {number(r, 2)} ({pct(0.95)} CI "
+                f"{number(lo, 2)} to {number(hi, 2)}).")
     return Chart(_svg(chart), alt_text)
 
 
@@ -528,9 +530,10 @@ def position_strip(rows: list[dict[str, Any]], who: str,
     and the organisation's score as a dot. ``rows``: measure, q1, median, q3, score."""
     parts = []
     for r in rows:
-        where = (f"sector median {r['median']:.1f}, quartiles {r['q1']:.1f} to {r['q3']:.1f}"
+        where = (f"sector median {number(r['median'])}, quartiles {number(r['q1'])} to "
+                 f"{number(r['q3'])}"
                  if r["q1"] is not None else "no sector baseline")
-        parts.append(f"{r['measure']}: {r['score']:.1f} ({where})")
+        parts.append(f"{r['measure']}: {number(r['score'])} ({where})")
     return Chart(_draw(_strip_spec(rows, scale, x_title)),
                  f"Position of {who} against its sector: " + "; ".join(parts) + ".")
 
@@ -562,7 +565,7 @@ def slope(rows: list[dict[str, Any]], waves: list[str], who: str) -> Chart:
     """The index across waves: the organisation against the sector and national medians.
     ``rows``: series, wave, value."""
     series = list(dict.fromkeys(r["series"] for r in rows))
-    text = "; ".join(f"{s}: " + ", ".join(f"{r['wave']} {r['value']:.1f}" for r in rows
+    text = "; ".join(f"{s}: " + ", ".join(f"{r['wave']} {number(r['value'])}" for r in rows
                                           if r["series"] == s) for s in series)
     return Chart(_draw(_slope_spec(rows, waves)),
                  f"Satisfaction index across waves for {who}. {text}.")
@@ -572,7 +575,7 @@ SERIES_COLOURS = (BAR, "#6b7785", GROUP_COLOURS[1])
 
 
 def _fmt(v: float, digits: int = 1) -> str:
-    return f"{v:.{digits}f}".replace("-", "−")
+    return number(v, digits)
 
 
 @memo
@@ -605,7 +608,7 @@ def trend(rows: list[dict[str, Any]], waves: list[str], what: str, y_title: str 
     chart = alt.layer(band, *edges, line, text).properties(width=max(260, 110 * len(waves)),
                                                            height=220)
     parts = "; ".join(f"{s}: " + ", ".join(
-        f"{r['wave']} {_fmt(r['value'])} (95% CI {_fmt(r['lo'])} to {_fmt(r['hi'])})"
+        f"{r['wave']} {_fmt(r['value'])} ({pct(0.95)} CI {_fmt(r['lo'])} to {_fmt(r['hi'])})"
         for r in rows if r["series"] == s) for s in series)
     return Chart(_svg(chart), f"Line chart of {what} across waves. {parts}.")
 
@@ -638,7 +641,7 @@ def ranking(rows: list[dict[str, Any]], reference: float | None, what: str,
     ref_text = (f" {reference_label}: {_fmt(reference)} (the dashed line)."
                 if reference is not None else "")
     tail = f" Not shown, withheld: {', '.join(hidden)}." if hidden else ""
-    parts = "; ".join(f"{r['group']} {_fmt(r['value'])} (95% CI {_fmt(r['lo'])} to "
+    parts = "; ".join(f"{r['group']} {_fmt(r['value'])} ({pct(0.95)} CI {_fmt(r['lo'])} to "
                       f"{_fmt(r['hi'])})" for r in sorted(rows, key=lambda r: order.index(
                           r["group"])))
     return Chart(_svg(chart), f"Dot chart of {what}, highest first: {parts}.{ref_text}{tail}")
@@ -703,8 +706,8 @@ def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[s
         f", {r['group']} {_fmt(r['value'])}" for r in rows if r["measure"] == m) + ")"
         for m in measures if m in national)
     tail = f" Not shown, withheld: {', '.join(hidden)}." if hidden else ""
-    return Chart(_svg(chart), "Small multiples of each measure's mean by sector, with 95% "
-                 f"intervals; dashed: the national mean. {parts}.{tail}")
+    return Chart(_svg(chart), "Small multiples of each measure's mean by sector, with "
+                 f"{pct(0.95)} intervals; dashed: the national mean. {parts}.{tail}")
 
 
 @memo

@@ -73,6 +73,13 @@ def _rows(view: BenchmarkResult, org: str, sector: str, wave: str) -> tuple[list
 def render_org(study, view: BenchmarkResult, org: str, compare: dict | None = None) -> str:
     """The HTML of one organisation's private report; with ``compare``, the self-benchmark
     report of ``rocsreport compare`` (no percentiles: they need the other organisations)."""
+    from .formats import using
+
+    with using(study.publication.locale):
+        return _render_org(study, view, org, compare)
+
+
+def _render_org(study, view: BenchmarkResult, org: str, compare: dict | None) -> str:
     env = environment(study.root)
     _, name, sector = view.names[0]
     wave = view.latest

@@ -64,7 +64,10 @@ def compute_protected(study_dir: Path, db: Path | None = None
     con = ingest.open_db(result.db)
     try:
         step("computing the statistics")
-        report = analyse(study, con, result.sources)
+        from .formats import using
+
+        with using(study.publication.locale):  # the reasons for withholding carry figures
+            report = analyse(study, con, result.sources)
         step("checking that no withheld figure can be worked out")
         report, protection, truth = protect(report, con, Path(result.db).parent / "protect")
     finally:

@@ -50,8 +50,11 @@ def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes],
         report = replace(report, benchmark=report.benchmark.public_view())
     from jinja2 import TemplateError
 
+    from . import formats
+
     try:
-        return _render_files(report, with_pdf_link)
+        with formats.using(report.study.publication.locale):
+            return _render_files(report, with_pdf_link)
     except TemplateError as exc:
         where = f"{exc.name}, line {exc.lineno}: " if getattr(exc, "lineno", None) else ""
         raise BuildError(f"template {where}{exc.message}".strip()) from None

@@ -28,7 +28,7 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from . import __version__
+from . import __version__, formats
 from . import charts as ch
 from .benchmark import INDEX, NATIONAL, NPS
 from .errors import BuildError
@@ -37,11 +37,13 @@ from .words import (
     capitalise,
     change_words,
     ci_digits,
+    count,
     fraction_words,
     number,
     pct,
     pct_range,
     points,
+    setting,
     signed,
     slug,
     threshold,
@@ -116,9 +118,27 @@ def _environment(study_root: Path) -> Environment:
     env.filters.update(slug=slug, pct=_pct, pct_range=pct_range, points=points,
                        words=fraction_words, cap=capitalise, num=number, signed=signed,
                        pvalue=pvalue, cidigits=lambda e: ci_digits(e.ci_low, e.ci_high),
-                       threshold=threshold, svg_width=svg_width)
+                       threshold=threshold, svg_width=svg_width, count=count,
+                       date=formats.date, pvalue_words=pvalue_words,
+                       setting=setting)
+    # Figures in the fixed wording ("95% confidence intervals", "the 5% level"), written in
+    # the locale of the page being rendered.
+    env.globals.update(p95=_Figure(0.95), p5=_Figure(0.05), p100=_Figure(1.0))
     env.globals.update(change_words=change_words)
     return env
+
+
+class _Figure:
+    """A percentage in the wording of a template, formatted when the page is rendered."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def __str__(self) -> str:
+        return pct(self.p)
+
+    def __html__(self) -> str:
+        return str(self)
 
 
 _SVG_WIDTH = re.compile(r'<svg[^>]*?\swidth="([0-9.]+)"')
@@ -158,8 +178,8 @@ def _pct(p: float | None, digits: int = 0) -> str:
 def pvalue(p: float) -> str:
     """p-values as a journal prints them."""
     if p < 0.001:
-        return "< 0.001"
-    return f"{p:.3f}"
+        return f"< {number(0.001, 3)}"
+    return number(p, 3)
 
 
 def finding(res: IndicatorResult, unit: str) -> str:
@@ -174,8 +194,9 @@ def finding(res: IndicatorResult, unit: str) -> str:
         words += " of"  # "just over half of organisations"
     low = "; low base" if e.low_base else ""
     d = ci_digits(e.ci_low, e.ci_high)
-    text = (f"{capitalise(words)} {unit} ({pct(e.estimate, d)}; 95% CI "
-            f"{pct_range(e.ci_low, e.ci_high, d)}; n = {e.n:,}{low}) {res.indicator.statement}")
+    text = (f"{capitalise(words)} {unit} ({pct(e.estimate, d)}; {pct(0.95)} CI "
+            f"{pct_range(e.ci_low, e.ci_high, d)}; n = {count(e.n)}{low}) "
+            f"{res.indicator.statement}")
     if when:
         text = when + text[0].lower() + text[1:] if not text.startswith(("No ", "None")) \
             else when + text
@@ -192,14 +213,15 @@ def gap_sentence(g: Gap) -> str:
         return f"{g.indicator.label}: the gap is not published (a base is too small)."
     sig = ("a significant difference after the Benjamini–Hochberg adjustment"
            if g.significant else "not significant after the Benjamini–Hochberg adjustment")
-    return (f"{g.a.group}: {pct(g.a.estimate)} (n = {g.a.n:,}); {g.b.group}: {pct(g.b.estimate)} "
-            f"(n = {g.b.n:,}). The gap is {points(g.diff)} (95% CI {signed(100 * g.ci_low)} to "
-            f"{signed(100 * g.ci_high)}), {sig} (adjusted p {pvalue_words(g.p_adjusted)}).")
+    return (f"{g.a.group}: {pct(g.a.estimate)} (n = {count(g.a.n)}); {g.b.group}: "
+            f"{pct(g.b.estimate)} (n = {count(g.b.n)}). The gap is {points(g.diff)} "
+            f"({pct(0.95)} CI {signed(100 * g.ci_low)} to {signed(100 * g.ci_high)}), {sig} "
+            f"(adjusted p {pvalue_words(g.p_adjusted)}).")
 
 
 def pvalue_words(p: float | None) -> str:
     assert p is not None
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    return f"< {number(0.001, 3)}" if p < 0.001 else f"= {number(p, 3)}"
 
 
 class Builder:
@@ -545,8 +567,8 @@ class Builder:
             if e.suppressed:
                 return "not published (base too small)"
             d = ci_digits(e.ci_low, e.ci_high)
-            return (f"{pct(e.estimate, d)} (95% CI {pct_range(e.ci_low, e.ci_high, d)}; "
-                    f"n = {e.n:,}{'; low base' if e.low_base else ''})")
+            return (f"{pct(e.estimate, d)} ({pct(0.95)} CI {pct_range(e.ci_low, e.ci_high, d)}; "
+                    f"n = {count(e.n)}{'; low base' if e.low_base else ''})")
 
         def chart(iid: str, by: str | None = None) -> str:
             """chart("*") draws every indicator; chart(id, by=breakdown) one of them."""
@@ -667,7 +689,7 @@ def _trend(bm, scope: str, measure: str) -> ch.Chart | None:
                              "lo": b.q1, "hi": b.q3})
     if not any(r["series"] == label for r in rows):
         return None
-    kind = ("mean with its 95% confidence interval" if use_mean else
+    kind = (f"mean with its {pct(0.95)} confidence interval" if use_mean else
             "median organisation with the interquartile range")
     vs = "" if scope == NATIONAL else (", against the national " +
                                        ("mean" if use_mean else "median"))

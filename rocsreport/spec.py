@@ -233,6 +233,7 @@ class Publication:
     contact: str = ""
     cite: str = ""  # the citation sentence; made from the title, publisher and year if empty
     lang: str = "en-GB"
+    locale: str = "en_GB"  # Babel's id of the locale for numbers and dates (default: lang's)
 
     @property
     def year(self) -> str:
@@ -534,7 +535,7 @@ def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
 
     path = "publication"
     ck.unknown_keys(raw, ("release", "edition", "earlier", "licence", "contact", "cite",
-                          "lang"), path)
+                          "lang", "locale"), path)
     release = raw.get("release")
     if isinstance(release, dt.date):
         release = release.isoformat()
@@ -553,6 +554,7 @@ def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
     lang = ck.get(raw, "lang", path, str, required=False, default="en-GB")
     if not _LANG_RE.match(lang):
         ck.add(f"{path}.lang", f"expected a language tag such as en-GB or de-DE, got {lang!r}")
+    locale = _read_locale(ck, raw, path, lang)
     earlier = []
     for k, e in enumerate(ck.get(raw, "earlier", path, list, required=False, default=[])):
         where = f"{path}.earlier[{k}]"
@@ -568,7 +570,26 @@ def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
             ck.add(where, f"expected an edition label or a mapping with edition and link, got "
                    f"{_describe(e)}")
     return Publication(release=release or "", edition=text["edition"], earlier=tuple(earlier),
-                       licence=lic, contact=text["contact"], cite=text["cite"], lang=lang)
+                       licence=lic, contact=text["contact"], cite=text["cite"], lang=lang,
+                       locale=locale)
+
+
+def _read_locale(ck: _Checker, raw: dict[str, Any], path: str, lang: str) -> str:
+    """``publication.locale``: how numbers and dates are written (decimal mark, grouping, the
+    percent sign, month names), as Babel (CLDR) knows it. Defaults to the pages' language."""
+    from .formats import UnknownLocale, parse
+
+    given = ck.get(raw, "locale", path, str, required=False, default="")
+    try:
+        return parse(given or lang)
+    except UnknownLocale:
+        if given:
+            ck.add(f"{path}.locale", f"expected a locale such as en-GB, en-US or de-DE, got "
+                   f"{given!r}")
+        else:
+            ck.add(f"{path}.lang", f"numbers and dates follow the language, and {lang!r} is not "
+                   f"a locale Babel knows: add publication.locale (such as en-GB)")
+        return "en_GB"
 
 
 def load_study(root: Path) -> Study:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from . import formats
+
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _DENOMINATORS = (2, 3, 4, 5, 10)
 _EXACT = 0.005
@@ -59,35 +61,43 @@ def pct(p: float | None, digits: int = 0) -> str:
         raise ValueError("a suppressed value cannot be formatted")
     if p != p:
         return "–"  # not computable (an interval on one respondent): never "nan"
-    return f"{100 * p:.{digits}f}%"
+    return formats.percent(p, digits)
+
+
+def setting(p: float) -> str:
+    """A percentage the study set (a limit, a rule), with the decimals it needs: 0.05 -> "5%",
+    0.125 -> "12.5%"."""
+    digits = next((d for d in range(4) if abs(round(100 * p, d) - 100 * p) < 1e-9), 4)
+    return formats.percent(p, digits)
 
 
 def pct_range(lo: float, hi: float, digits: int = 0) -> str:
     if lo != lo or hi != hi:
         return "not available"
-    return f"{100 * lo:.{digits}f}% to {100 * hi:.{digits}f}%"
+    return f"{formats.percent(lo, digits)} to {formats.percent(hi, digits)}"
 
 
 def points(d: float, digits: int = 0) -> str:
     """A difference of proportions in percentage points, signed, with a real minus sign."""
-    value = f"{abs(100 * d):.{digits}f}"
-    if float(value) == 0:
-        return f"{value} points"
-    return f"{'+' if d > 0 else MINUS}{value} points"
+    return f"{signed(100 * d, digits)} points"
 
 
 def signed(x: float, digits: int = 0) -> str:
-    value = f"{abs(x):.{digits}f}"
-    if float(value) == 0:
-        return value
-    return f"{'+' if x > 0 else MINUS}{value}"
+    if f"{abs(x):.{digits}f}".strip("0.") == "":
+        return formats.decimal(0.0, digits)
+    return f"{'+' if x > 0 else MINUS}{formats.decimal(abs(x), digits)}"
 
 
 def number(x: float, digits: int = 1) -> str:
-    """A number with thousands separators and a real minus sign."""
+    """A number with thousands separators and a real minus sign, in the study's locale."""
     if x != x or x in (float("inf"), float("-inf")):
         return "–"  # not computable: never "nan" on a page
-    return f"{x:,.{digits}f}".replace("-", MINUS)
+    return formats.decimal(x, digits)
+
+
+def count(n: int) -> str:
+    """A count grouped by thousands: 50,000."""
+    return formats.integer(n)
 
 
 def ci_digits(lo: float, hi: float) -> int:
@@ -98,18 +108,18 @@ def ci_digits(lo: float, hi: float) -> int:
 def threshold(x: float) -> str:
     """A change threshold as the study means it, with its plural: 1 -> "1 point",
     11.1111 -> "11.1111 points", 0.5 -> "0.5 points"."""
-    text = f"{x:,.6f}".rstrip("0").rstrip(".")
+    text = formats.plain(x, 6)
     return f"{text} point" if x == 1 else f"{text} points"
 
 
 def change_words(diff: float, significant: bool, since: str, digits: int = 1) -> str:
     """"down 1.2 points on a year ago; a significant fall" (significant at the 5% level, after
     any adjustment the caller applied)."""
-    size = f"{abs(diff):.{digits}f}"
-    if float(size) == 0:
+    size = formats.decimal(abs(diff), digits)
+    if float(f"{abs(diff):.{digits}f}") == 0:
         head = f"unchanged on {since}"
     else:
-        unit = "point" if size == "1.0" else "points"
+        unit = "point" if f"{abs(diff):.{digits}f}" in ("1", "1.0") else "points"
         head = f"{'up' if diff > 0 else 'down'} {size} {unit} on {since}"
     if significant:
         return f"{head}; a significant {'rise' if diff > 0 else 'fall'}"
