@@ -283,6 +283,15 @@ def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
 LIKERT_COLOURS = ("#b2182b", "#d6604d", "#878787", "#4393c3", "#2166ac")
 
 
+def _ends_title(labels: list[str]) -> str:
+    """The diverging axis's title from the scale's own ends ("← Strongly disagree ...
+    Strongly agree →"), spaced with no-break spaces, which SVG text does not collapse."""
+    if len(labels) < 2:
+        return ""
+    gap = "\u00a0" * 8
+    return f"←\u00a0{labels[0]}{gap}{labels[-1]}\u00a0→"
+
+
 @memo
 def likert_diverging(items: list[LikertResult]) -> Chart:
     """Diverging stacked bars: disagreement left of zero, agreement right, neutral split."""
@@ -307,7 +316,7 @@ def likert_diverging(items: list[LikertResult]) -> Chart:
         x=alt.X("start:Q", scale=alt.Scale(domain=[-1, 1]),
                 axis=alt.Axis(format="%", values=[-1, -0.5, 0, 0.5, 1], labelExpr=
                               "format(abs(datum.value), '.0%')"),
-                title="← disagree        agree →"),
+                title=_ends_title(labels)),
         x2="end:Q",
         color=alt.Color("category:N", sort=labels,
                         scale=alt.Scale(domain=labels, range=colours) if colours
@@ -591,7 +600,8 @@ def trend(rows: list[dict[str, Any]], waves: list[str], what: str, y_title: str 
     y = alt.Scale(domain=[5 * ((lo - pad) // 5), 5 * ((hi + pad) // 5 + 1)], zero=False)
     x = alt.X("wave:O", sort=waves, title=None, axis=alt.Axis(labelAngle=0))
     colour = alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=colours),
-                       title=None, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5))
+                       title=None, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5,
+                                         symbolOpacity=1))
     base = alt.Chart(alt.Data(values=rows))
     band = base.mark_area(opacity=0.18).encode(x=x, y=alt.Y("lo:Q", scale=y, title=y_title),
                                                y2="hi:Q", color=colour)
