@@ -149,6 +149,63 @@ def build(study_dir: Path, out: Path, pdf: Path | None, no_pdf: bool, db: Path |
 
 @main.command()
 @STUDY
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the preview site. Default: STUDY_DIR/.rocsreport/preview")
+@click.option("--pdf", "make_pdf", is_flag=True, help="Also lay out the PDF on every build.")
+def serve(study_dir: Path, port: int, out: Path | None, make_pdf: bool) -> None:
+    """Build the site, serve it on 127.0.0.1 and rebuild when the study changes.
+
+    Watches study.yaml, data/, pages/ and templates/. The open page reloads after each
+    rebuild; a failed rebuild shows its error there and here, and the last good site stays.
+
+    \b
+    Example:
+        rocsreport serve surveys/beyond-measurement --port 8000
+    """
+    import errno
+
+    from .errors import RocsError
+    from .serve import serve as run
+
+    target = out if out is not None else Path(study_dir) / ".rocsreport" / "preview"
+    try:
+        run(study_dir, target, port, make_pdf, lambda line: click.echo(line, err=True))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise RocsError(f"port {port} on 127.0.0.1 is in use: choose another with --port"
+                            ) from None
+        raise
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("studies", nargs=-1, required=True,
+                type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--title", default="Reports", show_default=True, help="The index page's title.")
+@click.option("--intro", default="", help="A sentence under the title.")
+@click.option("--no-pdf", is_flag=True, help="Build the sites only.")
+def gallery(out: Path, studies: tuple[Path, ...], title: str, intro: str, no_pdf: bool) -> None:
+    """Build several studies into one site: OUT/STUDY_NAME/ each, and OUT/index.html.
+
+    The folder is swapped in whole at the end: a study that fails leaves the last gallery.
+
+    \b
+    Example:
+        rocsreport gallery _site surveys/beyond-measurement surveys/service-index
+    """
+    from .gallery import build_gallery
+
+    start = time.perf_counter()
+    entries = build_gallery(out, list(studies), title, intro, make_pdf=not no_pdf)
+    for e in entries:
+        click.echo(f"{out}/{e.folder}/: {e.title} ({e.pages} pages{', PDF' if e.has_pdf else ''})")
+    click.echo(f"wrote {out}/index.html in {time.perf_counter() - start:.1f} s")
+
+
+@main.command()
+@STUDY
 @click.argument("indicator")
 @click.option("--by", "breakdown", help="A breakdown id, e.g. role_group.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
@@ -331,7 +388,9 @@ def compare_cmd(baselines: Path, responses: Path, study_dir: Path, sector: str |
 @STUDY
 @click.option("--from", "source", type=click.Path(path_type=Path, dir_okay=False),
               required=True, help="An SPSS .sav file to draft the study from.")
-def init(study_dir: Path, source: Path) -> None:
+@click.option("--no-workflow", is_flag=True,
+              help="Do not write .github/workflows/pages.yml (the GitHub Pages workflow).")
+def init(study_dir: Path, source: Path, no_workflow: bool) -> None:
     """Draft a complete study.yaml from an SPSS file, to edit rather than type.
 
     Value labels become codes, user-missing values become missing codes and variable labels
@@ -345,3 +404,9 @@ def init(study_dir: Path, source: Path) -> None:
 
     target = draft_from_sav(study_dir, source)
     click.echo(f"wrote {target}; check it, then: rocsreport validate {study_dir}")
+    if not no_workflow:
+        from .workflow import write_for_study
+
+        flow, written = write_for_study(study_dir)
+        click.echo(f"{'wrote' if written else 'kept the existing'} {flow}: it publishes the "
+                   "report on GitHub Pages on every push to main (see the README, Publish)")

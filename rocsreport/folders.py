@@ -25,7 +25,9 @@ from .errors import BuildError
 SITE = ".rocsreport-site"
 PRIVATE = ".rocsreport-private"
 COMPARE = ".rocsreport-compare"
+GALLERY = ".rocsreport-gallery"
 KINDS = {SITE: "a public site (rocsreport build)",
+         GALLERY: "a gallery of public sites (rocsreport gallery)",
          PRIVATE: "private organisation reports (rocsreport orgs)",
          COMPARE: "a self-benchmark report (rocsreport compare)"}
 MARKER_TEXT = {
@@ -33,6 +35,8 @@ MARKER_TEXT = {
     PRIVATE: "Private organisation reports written by rocsreport orgs. Never publish this "
              "folder.\n",
     COMPARE: "A self-benchmark report written by rocsreport compare.\n",
+    GALLERY: "Public sites and their index, written by rocsreport gallery and replaced on "
+             "every run.\n",
 }
 PRIVATE_README = (
     "PRIVATE: one report per organisation, each for that organisation only.\n"
@@ -62,10 +66,12 @@ def check_out(out: Path, kind: str) -> None:
         found = kind_of(parent) if parent.is_dir() else None
         if found is None or (parent == out and found == kind):
             continue
+        if found == GALLERY and parent != out and kind == SITE:
+            continue  # a gallery holds public sites
         if parent == out:
             raise BuildError(f"--out {out} holds {KINDS[found]}; it is not replaced by "
                              f"{KINDS[kind].split(' (')[0]}: choose another folder")
-        if found == PRIVATE or (found == SITE and kind == PRIVATE):
+        if found == PRIVATE or (found in (SITE, GALLERY) and kind == PRIVATE):
             raise BuildError(f"--out {out} is inside {parent}, which holds {KINDS[found]}; "
                              f"{KINDS[kind].split(' (')[0]} must not be written there")
     if out.is_dir() and any(out.iterdir()) and kind_of(out) != kind:
