@@ -35,13 +35,26 @@ ROW = 30
 LOW_MARK = "†"
 
 
+class Drawn(str):
+    """An SVG, carrying the Vega-Lite spec (JSON) it was drawn from."""
+
+    spec: str = ""
+
+
 @dataclass(frozen=True)
 class Chart:
-    """An SVG chart and its text alternative."""
+    """An SVG chart, its text alternative, and the Vega-Lite spec (JSON) that drew it: the
+    interactive version draws that same spec, so it shows exactly what the SVG shows."""
 
     svg: str
     alt: str
     caption: str = ""
+    spec: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.spec and isinstance(self.svg, Drawn):
+            object.__setattr__(self, "spec", self.svg.spec)
+        object.__setattr__(self, "svg", str(self.svg))
 
     @property
     def note(self) -> str:
@@ -79,11 +92,11 @@ def memo(fn):
 
         def make() -> bytes:
             c = fn(*args, **kwargs)
-            return json.dumps({"svg": c.svg, "alt": c.alt, "caption": c.caption},
-                              ensure_ascii=False).encode("utf-8")
+            return json.dumps({"svg": c.svg, "alt": c.alt, "caption": c.caption,
+                               "spec": c.spec}, ensure_ascii=False).encode("utf-8")
 
         doc = json.loads(cached(folder, key, make, ".json").decode("utf-8"))
-        return Chart(doc["svg"], doc["alt"], doc["caption"])
+        return Chart(doc["svg"], doc["alt"], doc["caption"], doc["spec"])
 
     return wrapper
 
@@ -191,9 +204,42 @@ def _svg(chart: alt.TopLevelMixin) -> str:
 _ARIA = re.compile(r' (?:role|aria-roledescription|aria-label)="[^"]*"')
 
 
-def _draw(spec: dict[str, Any]) -> str:
+_VIEW_NAME = re.compile(r'"(view_\w+)"')
+
+
+def _stable_names(spec: dict[str, Any]) -> dict[str, Any]:
+    """Altair names the views that carry a parameter (a legend filter) with a running counter
+    or a random id; numbered in order of appearance instead, the same chart gives the same
+    spec and the same SVG in every run."""
+    import json
+
+    text = json.dumps(spec, ensure_ascii=False)
+    names = list(dict.fromkeys(_VIEW_NAME.findall(text)))
+    if not names:
+        return spec
+    for k, name in enumerate(names):
+        text = re.sub(rf"\b{name}\b", f"v{k + 1}", text)
+    return json.loads(text)
+
+
+def _draw(spec: dict[str, Any]) -> Drawn:
+    import json
+
+    spec = _stable_names(spec)
     svg = _XML_DECL.sub("", vlc.vegalite_to_svg(spec, format_locale=formats.d3_locale())).strip()
-    return _ARIA.sub("", svg)
+    drawn = Drawn(_ARIA.sub("", svg))
+    drawn.spec = json.dumps(spec, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    return drawn
+
+
+TIP = alt.Tooltip("detail:N")  # each mark's own sentence of the chart description
+
+
+def _legend_filter(field: str) -> tuple[Any, Any]:
+    """A legend that filters (interactive pages): click an entry to keep only its marks.
+    The parameter and the opacity rule leave the static SVG as it was."""
+    sel = alt.selection_point(fields=[field], bind="legend", name=f"pick_{field}")
+    return sel, alt.condition(sel, alt.value(1), alt.value(0.15))
 
 
 def _ci_text(e: Estimate) -> str:
@@ -217,7 +263,8 @@ def proportion_bars(cells: list[Estimate], title: str, axis_title: str = "") -> 
     shown = [c for c in cells if not c.suppressed]
     data = [{"group": c.group + (f" {LOW_MARK}" if c.low_base else ""),
              "estimate": c.estimate, "ci_low": c.ci_low, "ci_high": c.ci_high,
-             "label": pct(c.estimate), "low": c.low_base, "order": i}
+             "label": pct(c.estimate), "low": c.low_base, "order": i,
+             "detail": f"{c.group}: {_ci_text(c)}"}
             for i, c in enumerate(shown)]
     y = alt.Y("group:N", sort=[d["group"] for d in data], title=None)
     base = alt.Chart(alt.Data(values=data)).encode(y=y)
@@ -227,6 +274,7 @@ def proportion_bars(cells: list[Estimate], title: str, axis_title: str = "") -> 
                 title=axis_title or None),
         color=alt.Color("low:N", scale=alt.Scale(domain=[False, True], range=[BAR, BAR_LOW]),
                         legend=None),
+        tooltip=TIP,
     )
     whisk = base.mark_rule(color=INK, strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q")
     caps_lo = base.mark_tick(color=INK, thickness=1.5, size=10).encode(x="ci_low:Q")
@@ -252,21 +300,24 @@ def dumbbell(gaps: list[Gap], groups: tuple[str, str]) -> Chart:
                      "hi": max(g.a.estimate, g.b.estimate), "sig": g.significant, "order": i})
         for grp, e in ((groups[0], g.a), (groups[1], g.b)):
             dots.append({"indicator": label, "group": grp, "estimate": e.estimate, "order": i,
-                         "label": pct(e.estimate)})
+                         "label": pct(e.estimate),
+                         "detail": f"{g.indicator.label}, {grp}: {_ci_text(e)}; gap "
+                                   f"{points(g.diff)}"})
     y = alt.Y("indicator:N", sort=[r["indicator"] for r in rows], title=None)
     x = alt.X("lo:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", tickCount=5),
               title=None)
     lines = [alt.Chart(alt.Data(values=[r for r in rows if r["sig"] is sig]))
              .mark_rule(strokeWidth=3, color=colour).encode(y=y, x=x, x2="hi:Q")
              for sig, colour in ((False, PALE_LINE), (True, "#4a5560"))]
+    pick, fade = _legend_filter("group")
     pts = alt.Chart(alt.Data(values=dots)).mark_point(filled=True, size=110, opacity=1).encode(
-        y=y, x="estimate:Q",
+        y=y, x="estimate:Q", tooltip=TIP, opacity=fade,
         color=alt.Color("group:N", scale=alt.Scale(domain=list(groups),
                                                    range=list(GROUP_COLOURS)), title=None),
         shape=alt.Shape("group:N", scale=alt.Scale(domain=list(groups),
                                                    range=["circle", "diamond"]), title=None),
     )
-    chart = alt.layer(*lines, pts).properties(width=WIDTH - 200,
+    chart = alt.layer(*lines, pts.add_params(pick)).properties(width=WIDTH - 200,
                                               height=max(ROW, ROW * len(rows)))
     parts = []
     for g in shown:
@@ -307,11 +358,15 @@ def likert_diverging(items: list[LikertResult]) -> Chart:
         start = -neg
         for c in cats:
             data.append({"item": it.question.short, "category": c.label, "start": start,
-                         "end": start + c.share, "share": pct(c.share), "order": i})
+                         "end": start + c.share, "share": pct(c.share), "order": i,
+                         "detail": f"{it.question.short}: {c.label} {pct(c.share)} "
+                                   f"(n = {count(it.n)})"})
             start += c.share
         labels = labels or [c.label for c in cats]
     colours = list(LIKERT_COLOURS) if len(labels) == 5 else None
-    chart = alt.Chart(alt.Data(values=data)).mark_bar(height=18).encode(
+    pick, fade = _legend_filter("category")
+    chart = alt.Chart(alt.Data(values=data)).mark_bar(height=18).add_params(pick).encode(
+        tooltip=TIP, opacity=fade,
         y=alt.Y("item:N", sort=[it.question.short for it in shown], title=None),
         x=alt.X("start:Q", scale=alt.Scale(domain=[-1, 1]),
                 axis=alt.Axis(format="%", values=[-1, -0.5, 0, 0.5, 1], labelExpr=
@@ -343,10 +398,14 @@ def nps_bars(cells: list[NpsCell]) -> Chart:
         for name, share in (("Detractors (0-6)", c.detractors), ("Passives (7-8)", c.passives),
                             ("Promoters (9-10)", c.promoters)):
             data.append({"group": c.group + (f" {LOW_MARK}" if c.low_base else ""),
-                         "part": name, "start": start, "end": start + share, "order": i})
+                         "part": name, "start": start, "end": start + share, "order": i,
+                         "detail": f"{c.group}: {name.lower()} {pct(share)}; net promoter "
+                                   f"score {signed(c.score.estimate)} (n = {count(c.n)})"})
             start += share
     parts = ["Detractors (0-6)", "Passives (7-8)", "Promoters (9-10)"]
-    chart = alt.Chart(alt.Data(values=data)).mark_bar(height=18).encode(
+    pick, fade = _legend_filter("part")
+    chart = alt.Chart(alt.Data(values=data)).mark_bar(height=18).add_params(pick).encode(
+        tooltip=TIP, opacity=fade,
         y=alt.Y("group:N", sort=list(dict.fromkeys(d["group"] for d in data)), title=None),
         x=alt.X("start:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
                 title=None),
@@ -400,7 +459,8 @@ def theme_grid(iv: InterviewResult) -> Chart:
             fill, ink = THEME_BINS[min(len(THEME_BINS) - 1, int(share * len(THEME_BINS)))]
             data.append({"theme": t.label, "group": col, "share": share, "fill": fill,
                          "ink": ink, "text": f"{n} ({orgs} org{'s' if orgs != 1 else ''})",
-                         "order": i})
+                         "order": i, "detail": f"{t.label}, {col}: {count(n)} interviewees "
+                                               f"({count(orgs)} organisations)"})
     themes = [t.label for t in iv.themes]
     base = alt.Chart(alt.Data(values=data)).encode(
         # A long theme on two lines, so that the grid fits an A4 page at full size.
@@ -412,7 +472,7 @@ def theme_grid(iv: InterviewResult) -> Chart:
     # Named, so that the contrast test knows these cells print their own value (their text
     # is checked against the cell, not the page).
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("fill:N", scale=None)).properties(name="cells")
+        color=alt.Color("fill:N", scale=None), tooltip=TIP).properties(name="cells")
     text = base.mark_text(fontSize=12).encode(
         text="text:N", color=alt.Color("ink:N", scale=None)).properties(name="cell_labels")
     chart = alt.layer(rect, text).resolve_scale(color="independent").properties(
@@ -436,7 +496,9 @@ def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str
     band, and the national median as a dashed reference. ``rows`` hold published baselines only:
     scope, wave, median, q1, q3."""
     scopes = list(dict.fromkeys(r["scope"] for r in rows))
-    data = [dict(r, kind="scope") for r in rows]
+    data = [dict(r, kind="scope", detail=f"{r['scope']}, {r['wave']}: median "
+                                         f"{_fmt(r['median'])}, quartiles {_fmt(r['q1'])} to "
+                                         f"{_fmt(r['q3'])}") for r in rows]
     data += [dict(r, scope=s, kind="ref") for s in scopes for r in rows if r["scope"] == national]
     x = alt.X("wave:O", sort=waves, title=None, axis=alt.Axis(labelAngle=0))
     ylo = min([r["q1"] for r in rows] + [60.0])
@@ -449,7 +511,7 @@ def sector_multiples(rows: list[dict[str, Any]], waves: list[str], national: str
     edges = [alt.Chart().transform_filter(own).mark_line(color=BOX_LINE, strokeWidth=1).encode(
         x=x, y=alt.Y(f"{q}:Q", scale=y)) for q in ("q1", "q3")]
     line = alt.Chart().transform_filter(own).mark_line(point=True, color=BAR).encode(
-        x=x, y=alt.Y("median:Q", scale=y))
+        x=x, y=alt.Y("median:Q", scale=y), tooltip=TIP)
     dashed = alt.Chart().transform_filter(alt.datum.kind == "ref").mark_line(
         strokeDash=[4, 3], color=MUTED).encode(x=x, y=alt.Y("median:Q", scale=y))
     chart = alt.layer(band, *edges, line, dashed, data=alt.Data(values=data)).properties(
@@ -602,14 +664,17 @@ def trend(rows: list[dict[str, Any]], waves: list[str], what: str, y_title: str 
     colour = alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=colours),
                        title=None, legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5,
                                          symbolOpacity=1))
-    base = alt.Chart(alt.Data(values=rows))
+    tips = [dict(r, detail=f"{r['series']}, {r['wave']}: {_fmt(r['value'])} ({_fmt(r['lo'])} "
+                           f"to {_fmt(r['hi'])})") for r in rows]
+    base = alt.Chart(alt.Data(values=tips))
     band = base.mark_area(opacity=0.18).encode(x=x, y=alt.Y("lo:Q", scale=y, title=y_title),
                                                y2="hi:Q", color=colour)
     # The interval's edges as thin lines: the pale band alone is below 3:1 on white.
     edges = [base.mark_line(strokeWidth=1, strokeDash=[1, 2]).encode(
         x=x, y=alt.Y(f"{q}:Q", scale=y), color=colour) for q in ("lo", "hi")]
-    line = base.mark_line(point=True, strokeWidth=2.5).encode(
-        x=x, y=alt.Y("value:Q", scale=y), color=colour,
+    pick, fade = _legend_filter("series")
+    line = base.mark_line(point=True, strokeWidth=2.5).add_params(pick).encode(
+        x=x, y=alt.Y("value:Q", scale=y), color=colour, tooltip=TIP, opacity=fade,
         strokeDash=alt.StrokeDash("series:N", sort=series, title=None, scale=alt.Scale(
             domain=series, range=[[1, 0], [5, 3], [2, 2]][:len(series)])))
     text = base.mark_text(dy=-12, fontSize=11, color=INK).transform_filter(
@@ -636,10 +701,13 @@ def ranking(rows: list[dict[str, Any]], reference: float | None, what: str,
     dom = list(scale) if scale else [5 * ((lo - pad) // 5), 5 * ((hi + pad) // 5 + 1)]
     xs = alt.Scale(domain=dom, zero=False)
     y = alt.Y("group:N", sort=order, title=None)
-    base = alt.Chart(alt.Data(values=rows)).encode(y=y)
+    tips = [dict(r, detail=f"{r['group']}: {_fmt(r['value'])} ({pct(0.95)} CI {_fmt(r['lo'])} "
+                           f"to {_fmt(r['hi'])})") for r in rows]
+    base = alt.Chart(alt.Data(values=tips)).encode(y=y)
     whisk = base.mark_rule(color=MUTED, strokeWidth=2).encode(
         x=alt.X("lo:Q", scale=xs, title=what, axis=alt.Axis(tickCount=6)), x2="hi:Q")
-    dot = base.mark_point(filled=True, size=90, color=BAR, opacity=1).encode(x="value:Q")
+    dot = base.mark_point(filled=True, size=90, color=BAR, opacity=1).encode(x="value:Q",
+                                                                         tooltip=TIP)
     text = base.mark_text(align="left", dx=8, fontSize=11, color=INK).encode(
         x="hi:Q", text=alt.Text("value:Q", format=".1f"))
     layers = [whisk, dot, text]
@@ -673,9 +741,11 @@ def ranges(rows: list[dict[str, Any]], what: str, hidden: list[str] | None = Non
         domain=series, range=[BOX_FILL, PALE_FILL][:len(series)]),
         legend=alt.Legend(symbolType="square") if len(series) > 1 else None)
     off = alt.YOffset("series:N", sort=series) if len(series) > 1 else alt.Undefined
-    base = alt.Chart(alt.Data(values=rows)).encode(y=y, yOffset=off)
+    tips = [dict(r, detail=f"{r['label']}, {r['series']}: median {_fmt(r['median'])}, "
+                           f"quartiles {_fmt(r['q1'])} to {_fmt(r['q3'])}") for r in rows]
+    base = alt.Chart(alt.Data(values=tips)).encode(y=y, yOffset=off)
     box = base.mark_bar(height=12 if len(series) > 1 else 16, strokeWidth=1).encode(
-        x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q", color=colour,
+        x=alt.X("q1:Q", scale=xs, title=x_title), x2="q3:Q", color=colour, tooltip=TIP,
         stroke=alt.Stroke("series:N", sort=series, legend=None, scale=alt.Scale(
             domain=series, range=[BOX_LINE, PALE_LINE][:len(series)])))
     med = base.mark_tick(color=INK, thickness=2, size=12 if len(series) > 1 else 18).encode(
@@ -695,7 +765,9 @@ def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[s
                  national: dict[str, float], hidden: list[str] | None = None) -> Chart:
     """Small multiples, one per measure: each group's mean with its 95% interval, and the
     national mean as a dashed line. ``rows``: measure, group, value, lo, hi."""
-    data = [dict(r, kind="group") for r in rows]
+    data = [dict(r, kind="group", detail=f"{r['measure']}, {r['group']}: {_fmt(r['value'])} "
+                                         f"({pct(0.95)} CI {_fmt(r['lo'])} to {_fmt(r['hi'])})")
+            for r in rows]
     data += [{"measure": m, "x": v, "kind": "ref"} for m, v in national.items()]
     y = alt.Y("group:N", sort=groups, title=None)
     xs = alt.Scale(zero=False)
@@ -703,7 +775,8 @@ def measure_grid(rows: list[dict[str, Any]], measures: list[str], groups: list[s
     whisk = alt.Chart().transform_filter(own).mark_rule(color=MUTED, strokeWidth=1.5).encode(
         y=y, x=alt.X("lo:Q", scale=xs, title=None, axis=alt.Axis(tickCount=4)), x2="hi:Q")
     dot = alt.Chart().transform_filter(own).mark_point(filled=True, size=45, color=BAR,
-                                                       opacity=1).encode(y=y, x="value:Q")
+                                                       opacity=1).encode(y=y, x="value:Q",
+                                                                         tooltip=TIP)
     ref = alt.Chart().transform_filter(alt.datum.kind == "ref").mark_rule(
         color=GROUP_COLOURS[1], strokeDash=[4, 3]).encode(x="x:Q")
     # Three columns: the grid fits the A4 text width at full size.

@@ -78,6 +78,8 @@ def _render_files(report: Report, with_pdf_link: bool
         files["baselines.json"] = baselines_json(report).encode("utf-8")
     files["assets/style.css"] = (DEFAULTS / "assets" / "style.css").read_bytes()
     files["assets/favicon.svg"] = (DEFAULTS / "assets" / "favicon.svg").read_bytes()
+    if report.study.interactive:
+        files.update(interactive_assets())
     files[MARKER] = MARKER_TEXT[SITE].encode()
     files["ledger.json"] = (json.dumps(structure(report), indent=1, sort_keys=True,
                                        ensure_ascii=False) + "\n").encode("utf-8")
@@ -87,6 +89,21 @@ def _render_files(report: Report, with_pdf_link: bool
     files["citation.bib"] = citation.bibtex(report.study).encode("utf-8")
     files["CITATION.cff"] = citation.cff(report.study).encode("utf-8")
     return files, builder.render_print(pages), [p.filename for p in pages]
+
+
+def interactive_assets() -> dict[str, bytes]:
+    """The scripts of interactive charts, served by the site itself: Vega, Vega-Lite and
+    vega-embed bundled by vl-convert (the same versions that draw the static SVG), kept in
+    the chart cache under vl-convert's version, and the page script."""
+    import vl_convert as vlc
+
+    from . import charts
+
+    bundle = charts.cached(charts.cache_dir("js"), f"vega-bundle-{vlc.__version__}",
+                           lambda: vlc.javascript_bundle().encode("utf-8"), ".js")
+    return {"assets/vega.js": bundle,
+            "assets/vega-LICENSE.txt": (DEFAULTS / "assets" / "vega-LICENSE.txt").read_bytes(),
+            "assets/charts.js": (DEFAULTS / "assets" / "charts.js").read_bytes()}
 
 
 def publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,

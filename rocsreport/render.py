@@ -120,12 +120,22 @@ def _environment(study_root: Path) -> Environment:
                        pvalue=pvalue, cidigits=lambda e: ci_digits(e.ci_low, e.ci_high),
                        threshold=threshold, svg_width=svg_width, count=count,
                        date=formats.date, pvalue_words=pvalue_words,
-                       setting=setting)
+                       setting=setting, json_script=json_script)
     # Figures in the fixed wording ("95% confidence intervals", "the 5% level"), written in
     # the locale of the page being rendered.
     env.globals.update(p95=_Figure(0.95), p5=_Figure(0.05), p100=_Figure(1.0))
     env.globals.update(change_words=change_words)
     return env
+
+
+def json_script(value: Any) -> Markup:
+    """JSON to put inside a ``<script type="application/json">`` element: ``<``, ``>`` and
+    ``&`` are written as Unicode escapes, so no text can close the element."""
+    import json
+
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e")  # noqa: S704
+                  .replace("&", "\\u0026"))
 
 
 class _Figure:
@@ -579,7 +589,8 @@ class Builder:
                 c = self.indicator_chart(iid, by)
                 caption = res.indicator.label + ("" if by is None else
                                                  f" by {self.study.breakdown(by).label.lower()}")
-            figures.append(self.env.get_template("_figure.html").render(chart=c, caption=caption))
+            figures.append(self.env.get_template("_figure.html").render(
+                chart=c, caption=caption, study=self.study, print_mode=False))
             return _Source(f"\n\nROCSFIGURE{len(figures) - 1:04d}\n\n")
 
         def gap(iid: str) -> str:
@@ -665,6 +676,7 @@ class Builder:
                 "rules": self.study.disclosure, "unit": self.study.unit,
                 "finding": lambda res: finding(res, self.study.unit),
                 "gap_sentence": gap_sentence, "pub": self.study.publication,
+                "chart_locale": formats.d3_locale(),
                 "citation": _citation(self.study)}
 
 

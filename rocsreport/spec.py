@@ -276,6 +276,7 @@ class Study:
     crosstabs: tuple[Crosstab, ...] = ()
     crossed: tuple[tuple[str, str], ...] = ()  # two-way breakdowns: (breakdown, within)
     keep: tuple[str, ...] = ()  # publish.keep: files a user adds to the built site (CNAME)
+    interactive: bool = False  # charts.interactive: tooltips and legends, drawn by vega-embed
     publication: Publication = field(default_factory=Publication)
 
     @property
@@ -525,7 +526,7 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
             "interviews", "pages", "benchmark", "design", "rake", "crosstabs", "publish",
-            "crossed", "publication")
+            "crossed", "publication", "charts")
 
 
 def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
@@ -641,6 +642,10 @@ def load_study(root: Path) -> Study:
     benchmark = _read_benchmark(ck, ck.get(raw, "benchmark", "", dict, required=False), qmap,
                                 sources, indicators)
     keep = _read_publish(ck, ck.get(raw, "publish", "", dict, required=False, default={}))
+    charts_raw = ck.get(raw, "charts", "", dict, required=False, default={})
+    ck.unknown_keys(charts_raw, ("interactive",), "charts")
+    interactive = ck.get(charts_raw, "interactive", "charts", bool, required=False,
+                         default=False)
     publication = _read_publication(ck, ck.get(raw, "publication", "", dict, required=False,
                                                default={}))
     if benchmark is not None and benchmark.sector in qmap:
@@ -669,7 +674,8 @@ def load_study(root: Path) -> Study:
                  max_file_mb=float(max_mb),
                  confidence=float(confidence), interviews=interviews, pages=pages,
                  benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs,
-                 crossed=crossed, keep=keep, publication=publication, **meta)
+                 crossed=crossed, keep=keep, publication=publication,
+                 interactive=interactive, **meta)
 
 
 def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:
