@@ -80,6 +80,12 @@ def _render_files(report: Report, with_pdf_link: bool
     files["assets/favicon.svg"] = (DEFAULTS / "assets" / "favicon.svg").read_bytes()
     if report.study.interactive:
         files.update(interactive_assets())
+    from .search import index_script
+
+    files["assets/search-index.js"] = index_script(
+        {n: b.decode("utf-8") for n, b in files.items() if n.endswith(".html")}).encode("utf-8")
+    for name in ("search.js", "minisearch.js", "minisearch-LICENSE.txt"):
+        files[f"assets/{name}"] = (DEFAULTS / "assets" / name).read_bytes()
     files[MARKER] = MARKER_TEXT[SITE].encode()
     files["ledger.json"] = (json.dumps(structure(report), indent=1, sort_keys=True,
                                        ensure_ascii=False) + "\n").encode("utf-8")
