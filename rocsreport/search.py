@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from typing import ClassVar
 
 _SPACE = re.compile(r"\s+")
 LIMIT = 400  # characters of one entry's text
@@ -22,7 +23,7 @@ class _Collect(HTMLParser):
     """The title, findings and captions inside <main>, outside chart descriptions and the
     chart specs."""
 
-    KINDS = {"h1": "Page", "caption": "Table", "figcaption": "Chart"}
+    KINDS: ClassVar[dict[str, str]] = {"h1": "Page", "caption": "Table", "figcaption": "Chart"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -97,9 +97,11 @@ def test_publication_locale_is_validated(tmp_path):
 
 
 # A figure as English writes it: one or two decimals after a point, a nought and a point (a
-# p-value), a comma grouping thousands (not "0,001", a German decimal), or a percent sign straight after the digits. (German
-# groups thousands with a full stop, so "16.667" is sixteen thousand and some.)
-_ENGLISH_FIGURE = re.compile(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])|(?<![\d.,])0\.\d|(?<![\d.,])[1-9]\d{0,2},\d{3}(?!\d)|\d%")
+# p-value), a comma grouping thousands (not "0,001", a German decimal), or a percent sign
+# straight after the digits. (German groups thousands with a full stop: "16.667" is sixteen
+# thousand and some.)
+_ENGLISH_FIGURE = re.compile(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])|(?<![\d.,])0\.\d"
+                             r"|(?<![\d.,])[1-9]\d{0,2},\d{3}(?!\d)|\d%")
 
 
 def _page_text(html: str) -> str:
