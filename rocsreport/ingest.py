@@ -107,10 +107,30 @@ def default_db(study: Study) -> Path:
     return study.root / ".rocsreport" / "study.duckdb"
 
 
+# Keys of study.yaml that only word or dress the publication: a change to them reloads
+# nothing and reuses the disclosure protection (the site itself is still rebuilt: its stamp
+# hashes the whole file).
+PRESENTATION_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic",
+                     "unit", "publication", "charts", "publish")
+
+
+def _loading_part(study: Study) -> bytes:
+    """study.yaml as parsed, without the presentation keys, in a canonical form."""
+    import json
+
+    from .spec import read_yaml
+
+    raw = read_yaml(study.study_file)
+    if isinstance(raw, dict):
+        raw = {k: v for k, v in raw.items() if k not in PRESENTATION_KEYS}
+    return json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+
+
 def fingerprint(study: Study) -> str:
-    """A hash of everything a load depends on: the study file, the data files and the loader."""
+    """A hash of everything a load depends on: the study file (but its presentation keys),
+    the data files and the loader."""
     h = hashlib.sha256(f"rocsreport {__version__} schema {SCHEMA_VERSION}\n".encode())
-    h.update(study.study_file.read_bytes())
+    h.update(_loading_part(study))
     limit = int(study.max_file_mb * 1e6)
     for s in study.sources:
         # The size limit before any byte is read: a 10 GB sparse file is refused at once.

@@ -43,8 +43,10 @@ def audit_files(report: Report, files: dict[str, bytes], truth: Truth | None) ->
                          f"worked out from what the build publishes:\n  {first}{more}")
 
 
-def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes], str, list[str]]:
-    """All site files (path -> bytes), the print HTML, and the page file names."""
+def render_files(report: Report, with_pdf_link: bool, with_print: bool = True
+                 ) -> tuple[dict[str, bytes], str, list[str]]:
+    """All site files (path -> bytes), the print HTML ("" without ``with_print``: no PDF is
+    made), and the page file names."""
     if report.benchmark is not None:
         # The public site sees aggregates only (unless the study publishes organisations).
         report = replace(report, benchmark=report.benchmark.public_view())
@@ -54,13 +56,13 @@ def render_files(report: Report, with_pdf_link: bool) -> tuple[dict[str, bytes],
 
     try:
         with formats.using(report.study.publication.locale):
-            return _render_files(report, with_pdf_link)
+            return _render_files(report, with_pdf_link, with_print)
     except TemplateError as exc:
         where = f"{exc.name}, line {exc.lineno}: " if getattr(exc, "lineno", None) else ""
         raise BuildError(f"template {where}{exc.message}".strip()) from None
 
 
-def _render_files(report: Report, with_pdf_link: bool
+def _render_files(report: Report, with_pdf_link: bool, with_print: bool
                   ) -> tuple[dict[str, bytes], str, list[str]]:
     builder = Builder(report)
     step("drawing the charts and pages")
@@ -94,7 +96,8 @@ def _render_files(report: Report, with_pdf_link: bool
 
     files["citation.bib"] = citation.bibtex(report.study).encode("utf-8")
     files["CITATION.cff"] = citation.cff(report.study).encode("utf-8")
-    return files, builder.render_print(pages), [p.filename for p in pages]
+    return (files, builder.render_print(pages) if with_print else "",
+            [p.filename for p in pages])
 
 
 def interactive_assets() -> dict[str, bytes]:
@@ -125,7 +128,7 @@ def _publish(report: Report, out: Path, pdf: Path | None, make_pdf: bool,
     pdf_path = (Path(pdf).resolve() if pdf is not None else out / "report.pdf") if make_pdf \
         else None
     in_site = pdf_path is not None and pdf_path.parent == out and pdf_path.name == "report.pdf"
-    files, print_html, pages = render_files(report, in_site)
+    files, print_html, pages = render_files(report, in_site, pdf_path is not None)
     audit_files(report, files, truth)
     removed = _user_files(out, files, report.study.keep)
     if pdf_path is not None:

@@ -12,6 +12,7 @@ downloaded), at 1280 px and at 390 px (a phone) wide:
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,14 @@ def pages_of(site: Path) -> list[Path]:
     return sorted(site.glob("*.html"))
 
 
+def wait_for_live_charts(page) -> None:
+    """On an interactive site, wait until every chart is drawn again by vega-embed (its
+    figure is marked is-live), so that the checks see what a reader sees."""
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('figure.chart'))
+        .every(f => !f.querySelector('script.vl-spec') || f.classList.contains('is-live'))""",
+                           timeout=20000)
+
+
 AXE_RUN = """async () => {
   const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
   const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
@@ -58,12 +67,13 @@ AXE_RUN = """async () => {
 
 # For each chart: the smallest rendered size of its text (the font size times the scale the
 # SVG is drawn at), and whether it overflows its box without the hint shown.
-CHART_TEXT = """() => Array.from(document.querySelectorAll('.chart-svg svg')).map(svg => {
+CHART_TEXT = """() => Array.from(document.querySelectorAll('.chart-svg svg'))
+  .filter(svg => svg.getBoundingClientRect().width > 0).map(svg => {
   const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
   const sizes = Array.from(svg.querySelectorAll('text'))
     .filter(t => t.textContent.trim() && getComputedStyle(t).opacity !== '0')
     .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
-  const box = svg.parentElement;
+  const box = svg.closest('.chart-svg');
   const hint = box.nextElementSibling;
   return {min: sizes.length ? Math.min(...sizes) : null,
           overflows: box.scrollWidth > box.clientWidth + 1,
@@ -78,9 +88,12 @@ def test_no_accessibility_violation_and_nothing_too_small_or_too_wide(sites, bro
     axe = AXE.read_text(encoding="utf-8")
     problems = []
     for width in WIDTHS:
-        page = browser.new_page(viewport={"width": width, "height": 900})
+        # axe is put into the page as an inline script, which the pages' CSP forbids: this
+        # page lets it in (the served-site test below checks the CSP itself).
+        page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
         for path in pages_of(sites[name]):
             page.goto(path.as_uri())
+            wait_for_live_charts(page)
             page.add_script_tag(content=axe)
             for v in page.evaluate(AXE_RUN):
                 problems.append(f"{path.name} @{width}px: {v['id']} ({v['impact']}, "
@@ -283,3 +296,113 @@ def test_counts_carry_thousands_separators_on_every_page(sites):
             for text in re.findall(r">([^<]+)<", html):
                 found += [f"{name}/{path.name}: {m}" for m in bare.findall(text)]
     assert not found, found[:10]
+
+
+# --- The sites served over HTTP under a sub-path, as GitHub Pages serves a project site ------
+
+@pytest.fixture(scope="module")
+def served(sites, tmp_path_factory):
+    """The example sites at http://127.0.0.1:PORT/rocsreport/NAME/ (a project site's
+    sub-path), from a local server that answers 127.0.0.1 only."""
+    import functools
+    import http.server
+    import threading
+
+    www = tmp_path_factory.mktemp("www")
+    (www / "rocsreport").mkdir()
+    for name in EXAMPLES:
+        shutil.copytree(sites[name], www / "rocsreport" / name)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/rocsreport/", www / "rocsreport"
+    server.shutdown()
+    server.server_close()
+
+
+LINKS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"""
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_served_pages_have_no_errors_no_outside_requests_and_no_broken_links(
+        served, browser, name):
+    """Every page: no console error (a Content-Security-Policy violation is one), no request
+    to any host but the site's, every link and anchor resolves. The search box is used on
+    each page, so its scripts load too."""
+    import urllib.parse
+    import urllib.request
+
+    base, root = served
+    host = urllib.parse.urlsplit(base).netloc
+    problems, checked = [], {}
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, outside = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: outside.append(r.url)
+            if urllib.parse.urlsplit(r.url).netloc != host else None)
+
+    def ids_of(url: str) -> set[str] | None:
+        if url not in checked:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    body = r.read().decode("utf-8", "replace")
+                checked[url] = set(re.findall(r'\sid="([^"]+)"', body))
+            except OSError:
+                checked[url] = None
+        return checked[url]
+
+    for path in pages_of(root / name):
+        url = base + f"{name}/{path.name}"
+        errors.clear()
+        page.goto(url, wait_until="networkidle")
+        wait_for_live_charts(page)
+        page.fill("#site-search-q", "service")
+        page.wait_for_selector(".search-results li", timeout=10000)
+        problems += [f"{path.name}: console: {e}" for e in errors]
+        for href in page.evaluate(LINKS):
+            parts = urllib.parse.urlsplit(href)
+            if parts.netloc != host:
+                problems.append(f"{path.name}: a link leaves the site: {href}")
+                continue
+            target = urllib.parse.urlunsplit(parts._replace(fragment=""))
+            ids = ids_of(target)
+            if ids is None:
+                problems.append(f"{path.name}: broken link {href}")
+            elif parts.fragment and parts.fragment not in ids:
+                problems.append(f"{path.name}: no #{parts.fragment} in {target}")
+    page.close()
+    assert not outside, sorted(set(outside))[:10]
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_an_interactive_chart_shows_a_tooltip(served, browser):
+    """beyond-measurement has charts.interactive: hovering a bar shows the bar's own sentence
+    of the chart description (its estimate, interval and base)."""
+    base, _ = served
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base + "beyond-measurement/indicator-cost_not_measured.html")
+    wait_for_live_charts(page)
+    assert page.locator("figure.is-live").count() >= 2
+    static = page.locator("figure.is-live .chart-svg > svg").first
+    assert not static.is_visible()  # the live chart replaced it
+    page.locator("figure.is-live .chart-live .mark-rect path").first.hover()
+    tip = page.locator("#vg-tooltip-element")
+    tip.wait_for(state="visible", timeout=5000)
+    text = tip.text_content()
+    assert re.search(r"^All: \d+% \(95% CI \d+% to \d+%; n = \d+\)$", text), text
+    alt = page.locator("figure.is-live details.alt p").first.text_content()
+    assert text.split(": ", 1)[1] in alt  # the same words as the chart description
+    page.close()
+
+
+def test_without_javascript_the_charts_are_static_and_search_is_hidden(served, browser):
+    base, _ = served
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + "beyond-measurement/index.html")
+    assert not page.locator("form.site-search").is_visible()
+    assert page.locator(".chart-svg > svg").first.is_visible()
+    assert page.locator(".chart-live").count() == 0
+    context.close()

@@ -216,3 +216,81 @@ def test_serve_builds_serves_rebuilds_shows_errors_and_stops(tmp_path):
     assert code == 0, err
     assert "build failed (study.yaml changed): study.yaml" in err and "stopped" in err
     shutil.rmtree(out)
+
+
+def test_interactive_charts_carry_exactly_what_the_static_charts_show(example_builds):
+    """Each embedded spec, drawn again, gives the very SVG beside it: the interactive chart
+    holds the same disclosure-checked aggregates as the static one, and nothing else."""
+    import html as html_lib
+
+    from rocsreport import charts
+
+    site = example_builds["beyond-measurement"]
+    seen = 0
+    for page in sorted(site.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for spec in re.findall(r'<script type="application/json" class="vl-spec">(.*?)</script>',
+                               text, re.S):
+            drawn = charts._draw(json.loads(html_lib.unescape(spec)))
+            assert str(drawn) in text, page.name
+            seen += 1
+    assert seen >= 20
+    assert (site / "assets" / "vega.js").stat().st_size > 100_000
+    # The other examples are not interactive: no spec, no bundle.
+    other = example_builds["service-index"]
+    assert not (other / "assets" / "vega.js").exists()
+    assert "vl-spec" not in (other / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_search_index_holds_only_what_the_pages_show(example_builds):
+    from rocsreport.search import documents
+
+    for name in ("beyond-measurement", "service-index"):
+        site = example_builds[name]
+        text = (site / "assets" / "search-index.js").read_text(encoding="utf-8")
+        docs = json.loads(text.split("= ", 1)[1].rstrip().rstrip(";"))
+        pages = {p.name: p.read_text(encoding="utf-8") for p in site.glob("*.html")}
+        assert docs == documents(pages)
+        kinds = {d["k"] for d in docs}
+        assert {"Page", "Finding", "Table", "Chart"} <= kinds, kinds
+        assert {d["u"] for d in docs if d["k"] == "Page"} == set(pages)
+        for d in docs:
+            words = re.sub(r"<[^>]+>", " ", pages[d["u"]])
+            words = re.sub(r"\s+", " ", __import__("html").unescape(words))
+            assert d["x"].rstrip("…")[:80] in words, (d["u"], d["x"][:80])
+
+
+def test_the_open_page_reloads_after_a_rebuild_and_shows_a_failed_one(tmp_path):
+    """In Debian's Chromium: the page served by `serve` reloads itself once study.yaml is
+    saved, and shows a failed rebuild's error at its top."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS, CHROMIUM
+
+    study = _small_study(tmp_path, "study", "Before the edit")
+    proc, base = _serve(study, tmp_path / "preview")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            errors = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(base + "index.html")
+            assert "Before the edit" in page.title()
+            text = (study / "study.yaml").read_text(encoding="utf-8")
+            (study / "study.yaml").write_text(text.replace("Before the edit", "After the edit"),
+                                              encoding="utf-8")
+            page.wait_for_function("() => document.title.includes('After the edit')",
+                                   timeout=30000)
+            (study / "study.yaml").write_text(text + "\nnot: [closed\n", encoding="utf-8")
+            banner = page.locator("#rocsreport-serve-error")
+            banner.wait_for(state="visible", timeout=30000)
+            assert banner.get_attribute("role") == "alert"
+            assert "The last rebuild failed" in banner.text_content()
+            assert "study.yaml" in banner.text_content()
+            assert "After the edit" in page.title()  # the last good site is still shown
+            assert not errors, errors
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
