@@ -77,6 +77,56 @@ def strata_sizes(con: duckdb.DuckDBPyConnection, d: Design
         "ORDER BY st").fetchall()}
 
 
+class WeightError(ValueError):
+    """Weights cannot be derived from the fpcs as given."""
+
+
+def derive_weights(con: duckdb.DuckDBPyConnection, d: Design, column: str) -> None:
+    """Add ``column`` to the design's table: the weights R's ``svydesign`` derives from the
+    fpcs when it is given neither weights nor probabilities. Each stage's sampling fraction is
+    n / N (n the units sampled in the stratum, or in the PSU at the second stage; N the fpc
+    when it is a population size, above 1, else n / fpc when it is a fraction), and the
+    weight is one over their product. The fpc must be the same within each stratum (each PSU
+    at the second stage), and a population no smaller than its sample, as R requires."""
+    t = quote_ident(d.table)
+    st = f"CAST({quote_ident(d.strata)} AS VARCHAR)" if d.strata else "'all'"
+    psu = f"CAST({quote_ident(d.clusters[0])} AS VARCHAR)" if d.clusters else None
+    f1 = f"CAST({quote_ident(d.fpc[0])} AS DOUBLE)"
+    stages = [(f"SELECT {st} AS _st, {_npsu(psu)} AS n, min({f1}) AS lo, max({f1}) AS hi "
+               f"FROM {t} GROUP BY 1", ["_st"], d.fpc[0], "stratum")]
+    two = len(d.clusters) > 1 and len(d.fpc) > 1
+    if two:
+        ssu = f"CAST({quote_ident(d.clusters[1])} AS VARCHAR)"
+        f2 = f"CAST({quote_ident(d.fpc[1])} AS DOUBLE)"
+        stages.append((f"SELECT {st} AS _st, {psu} AS _psu, count(DISTINCT {ssu}) AS n, "
+                       f"min({f2}) AS lo, max({f2}) AS hi FROM {t} GROUP BY 1, 2",
+                       ["_st", "_psu"], d.fpc[1], "PSU"))
+    for sql, _keys, col, unit in stages:
+        for row in con.execute(f"SELECT * FROM ({sql}) ORDER BY ALL").fetchall():
+            *key, n, lo, hi = row
+            where = f"{unit} {'/'.join(str(k) for k in key)}"
+            if lo is None or lo <= 0:
+                raise WeightError(f"{col}: {where} has an fpc of {lo!r}; expected a population "
+                                  "size (above 1) or a sampling fraction (0 to 1)")
+            if lo != hi:
+                raise WeightError(f"{col}: the fpc varies within {where} ({lo:g} to {hi:g}); "
+                                  f"it must be one value per {unit}")
+            if lo > 1 and lo < n:
+                raise WeightError(f"{col}: {where} samples {n} units from a population of "
+                                  f"{lo:g}")
+    frac = "CASE WHEN lo <= 1 THEN lo ELSE n / lo END"
+    s1 = f"SELECT _st, {frac} AS p1 FROM ({stages[0][0]})"
+    con.execute(f"ALTER TABLE {t} ADD COLUMN {quote_ident(column)} DOUBLE")
+    if two:
+        s2 = f"SELECT _st, _psu, {frac} AS p2 FROM ({stages[1][0]})"
+        con.execute(f"UPDATE {t} SET {quote_ident(column)} = 1.0 / (x.p1 * x.p2) FROM "
+                    f"(SELECT a._st, b._psu, a.p1, b.p2 FROM ({s1}) a JOIN ({s2}) b "
+                    f"ON a._st = b._st) x WHERE {st} = x._st AND {psu} = x._psu")
+    else:
+        con.execute(f"UPDATE {t} SET {quote_ident(column)} = 1.0 / x.p1 FROM ({s1}) x "
+                    f"WHERE {st} = x._st")
+
+
 def _weight(d: Design) -> str:
     return f"CAST({quote_ident(d.weight)} AS DOUBLE)" if d.weight else "1.0::DOUBLE"
 

@@ -422,6 +422,8 @@ def _load_into(con: duckdb.DuckDBPyConnection, study: Study
         raise IngestError("; ".join(missing))
     if study.design is not None and not study.design.nest and study.design.clusters:
         _check_nesting(con, study)
+    if study.derives_weights:
+        _derive_weights(con, study)
     if study.rake is not None:
         _apply_rake(con, study)
     # Rewrite rejects in a fixed order so that two loads give the same table.
@@ -477,13 +479,29 @@ def _check_nesting(con: duckdb.DuckDBPyConnection, study: Study) -> None:
                           "is false; set nest: true if PSU ids repeat across strata")
 
 
+def _derive_weights(con: duckdb.DuckDBPyConnection, study: Study) -> None:
+    """A design with no weight: the weights R's svydesign derives from the fpcs."""
+    from .design import Design, WeightError, derive_weights
+    from .spec import FPC_WEIGHT
+
+    d = study.design
+    assert d is not None
+    try:
+        derive_weights(con, Design(study.survey.id, None, d.strata, d.clusters, d.fpc),
+                       FPC_WEIGHT)
+    except WeightError as exc:
+        raise IngestError(f"{study.survey.relpath}: design.fpc, column {exc}; the weights "
+                          "cannot be derived from it: correct the fpc, or add design.weight"
+                          ) from None
+
+
 def _apply_rake(con: duckdb.DuckDBPyConnection, study: Study) -> None:
     """Add the raked weight column to the survey table (IPF to the declared margins)."""
     from .design import Design, rake
     from .spec import RAKED_WEIGHT
 
     assert study.rake is not None
-    base = study.design.weight if study.design and study.design.weight else study.survey.weight
+    base = study.design_weight
     names = [q for q, _ in study.rake.margins]
     table = quote_ident(study.survey.id)
     for q in names:

@@ -317,7 +317,7 @@ def _weighting(con: duckdb.DuckDBPyConnection, study: Study) -> Weighting | None
     n, e = eff(col)
     base = None
     if study.rake is not None:
-        b = study.design.weight if study.design and study.design.weight else study.survey.weight
+        b = study.design_weight
         base = eff(b)[1] if b else 1.0
     return Weighting(col, n, e, base)
 

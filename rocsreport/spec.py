@@ -27,6 +27,7 @@ SOURCE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parq
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RESERVED_TABLES = ("rejects",)
 RAKED_WEIGHT = "_raked_weight"
+FPC_WEIGHT = "_fpc_weight"  # weights derived from the fpcs (a design with no weight column)
 LONELY_PSU = ("fail", "certainty", "remove", "adjust", "average")
 
 
@@ -298,9 +299,24 @@ class Study:
         the survey source's."""
         if self.rake is not None:
             return RAKED_WEIGHT
+        return self.design_weight
+
+    @property
+    def design_weight(self) -> str | None:
+        """The weight before any raking: the design's column, else the survey source's, else
+        the weights derived from the fpcs (as R's svydesign does with no weights)."""
         if self.design is not None and self.design.weight:
             return self.design.weight
-        return self.survey.weight
+        if self.survey.weight:
+            return self.survey.weight
+        return FPC_WEIGHT if self.derives_weights else None
+
+    @property
+    def derives_weights(self) -> bool:
+        """A design with an fpc for every stage and no weight column anywhere."""
+        d = self.design
+        return (d is not None and not d.weight and not self.survey.weight and d.replicate is None
+                and bool(d.fpc) and len(d.fpc) >= max(1, len(d.clusters)))
     subtitle: str = ""
 
     def question(self, qid: str) -> Question:
@@ -660,6 +676,13 @@ def load_study(root: Path) -> Study:
                    "share a page and a file name (sector-….html); make them differ in more than "
                    "punctuation or case")
     design = _read_design(ck, ck.get(raw, "design", "", dict, required=False), qmap, sources)
+    if (design is not None and not design.weight and design.fpc and design.replicate is None
+            and sources and not sources[0].weight
+            and len(design.fpc) < max(1, len(design.clusters))):
+        ck.add("design.fpc", f"with no weight column, the weights are derived from the "
+               f"population size of every stage (as R's svydesign does), but the design has "
+               f"{len(design.clusters)} stages and {len(design.fpc)} fpc: add design.weight "
+               f"(the column of sampling weights), or an fpc for each stage")
     rake = _read_rake(ck, ck.get(raw, "rake", "", dict, required=False), qmap, sources)
     crosstabs = _read_crosstabs(ck, ck.get(raw, "crosstabs", "", list, required=False,
                                            default=[]), qmap, sources, breakdowns)

@@ -7,6 +7,8 @@ Tolerance: relative 1e-6 unless stated.
 
 from __future__ import annotations
 
+import re
+
 import csv
 import shutil
 import subprocess
@@ -36,6 +38,12 @@ def con():
     for name in ("stratified", "cluster1", "cluster2", "lonely", "rake"):
         c.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv(?, header = true)",
                   [str(REF / "data" / f"{name}.csv")])
+    # The two-stage sample again, with no weight column: weights derived from the fpcs.
+    from rocsreport.design import derive_weights
+
+    c.execute("CREATE TABLE cluster2_noweight AS SELECT * EXCLUDE (w) FROM cluster2")
+    derive_weights(c, Design("cluster2_noweight", None, "h", ("psu", "ssu"), ("fpc1", "fpc2")),
+                   "_fpc_weight")
     yield c
     c.close()
 
@@ -44,6 +52,8 @@ DESIGNS = {
     "stratified": Design("stratified", "w", "h", (), ("fpc1",)),
     "cluster1": Design("cluster1", "w", None, ("psu",), ("fpc1",)),
     "cluster2": Design("cluster2", "w", "h", ("psu", "ssu"), ("fpc1", "fpc2")),
+    "cluster2_noweight": Design("cluster2_noweight", "_fpc_weight", "h", ("psu", "ssu"),
+                                ("fpc1", "fpc2")),
 }
 YES = "CASE WHEN yes = 'Yes' THEN 1 ELSE 0 END"
 
@@ -151,6 +161,28 @@ def test_reference_values_regenerate_from_r(tmp_path):
     assert fresh.keys() == R.keys()
     for k, v in R.items():
         assert fresh[k] == pytest.approx(v, rel=1e-9), k
+
+
+def test_weights_derived_from_the_fpcs_are_rs(con):
+    """svydesign(ids = ~psu + ssu, strata = ~h, fpc = ~fpc1 + fpc2) with no weights: R derives
+    each row's weight as the product of N / n over the stages."""
+    rows = con.execute("SELECT id, _fpc_weight FROM cluster2_noweight").fetchall()
+    assert len(rows) == 408
+    for rid, w in rows:
+        assert w == pytest.approx(R[("cluster2_noweight", "weight", rid)], rel=REL)
+
+
+def test_weights_that_cannot_be_derived_say_why(con):
+    from rocsreport.design import WeightError, derive_weights
+
+    con.execute("CREATE TEMP TABLE bad AS SELECT * FROM cluster2")
+    con.execute("UPDATE bad SET fpc1 = 2 WHERE h = 'S0'")  # fewer PSUs than were sampled
+    with pytest.raises(WeightError, match=r"fpc1: stratum S0 samples \d+ units from a "
+                                          r"population of 2"):
+        derive_weights(con, Design("bad", None, "h", ("psu", "ssu"), ("fpc1", "fpc2")), "w2")
+    con.execute("UPDATE bad SET fpc1 = CASE WHEN id = 'u00000' THEN 30 ELSE 20 END")
+    with pytest.raises(WeightError, match="fpc1: the fpc varies within stratum S0"):
+        derive_weights(con, Design("bad", None, "h", ("psu", "ssu"), ("fpc1", "fpc2")), "w3")
 
 
 @pytest.mark.parametrize("case", ["stratified", "cluster1"])
@@ -323,3 +355,68 @@ rake:
     assert min(w for _, w in rows) >= 12 - 1e-9 and max(w for _, w in rows) <= 25 + 1e-9
     for rid, w in rows:
         assert w == pytest.approx(R[("rake_trim", "weight", rid)], rel=REL)
+
+
+def _two_stage_study(tmp_path: Path, design: str) -> Path:
+    """The two-stage reference sample as a study with no weight column."""
+    import csv as csv_mod
+
+    root = tmp_path / "two-stage"
+    (root / "data").mkdir(parents=True)
+    with (REF / "data" / "cluster2.csv").open() as f:
+        rows = list(csv_mod.DictReader(f))
+    cols = ["id", "h", "psu", "ssu", "fpc1", "fpc2", "y", "yes"]
+    (root / "data" / "survey.csv").write_text(
+        "\n".join([",".join(cols)] + [",".join(r[c] for c in cols) for r in rows]) + "\n")
+    (root / "study.yaml").write_text(f"""\
+title: Two-stage sample with no weights
+synthetic: true
+unit: respondents
+sources:
+  survey:
+    file: data/survey.csv
+    id: id
+questions:
+  - {{id: id, type: id}}
+  - {{id: h, type: single, wording: Stratum, codes: [S0, S1, S2, S3, S4, S5, S6, S7]}}
+  - {{id: psu, type: text, wording: PSU}}
+  - {{id: ssu, type: text, wording: SSU}}
+  - {{id: fpc1, type: number, wording: PSUs in the stratum}}
+  - {{id: fpc2, type: number, wording: SSUs in the PSU}}
+  - {{id: y, type: number, wording: Score}}
+  - {{id: again, column: "yes", type: single, wording: Would use again, codes: ["Yes", "No"]}}
+indicators:
+  use_again: {{label: Would use again, statement: would use again, question: again,
+              numerator: ["Yes"]}}
+{design}
+""")
+    return root
+
+
+def test_a_two_stage_design_without_weights_uses_rs_derived_weights(tmp_path):
+    import json as json_mod
+
+    from click.testing import CliRunner
+
+    from rocsreport.cli import main
+    from rocsreport.pipeline import build
+
+    root = _two_stage_study(tmp_path, "design: {strata: h, cluster: [psu, ssu], fpc: [fpc1, fpc2]}")
+    out = CliRunner().invoke(main, ["stats", str(root), "use_again", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    cell = json_mod.loads(out.output)[0]
+    assert cell["estimate"] == pytest.approx(R[("cluster2_noweight", "prop", "yes")], rel=REL)
+    assert cell["ci_low"] == pytest.approx(R[("cluster2_noweight", "logit_low", "yes")], rel=REL)
+    site = build(root, tmp_path / "site", None, make_pdf=False).out
+    method = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (site / "methodology.html").read_text()))
+    assert "weights derived from the finite population corrections" in method
+    assert "fpc1, fpc2" in method and "weighted by the weights derived" in method
+
+
+def test_an_fpc_missing_for_a_stage_is_refused_with_the_key_to_add(tmp_path):
+    from rocsreport.errors import SpecError
+    from rocsreport.spec import load_study
+
+    root = _two_stage_study(tmp_path, "design: {strata: h, cluster: [psu, ssu], fpc: [fpc1]}")
+    with pytest.raises(SpecError, match=r"design\.fpc: .*add design\.weight"):
+        load_study(root)

@@ -61,6 +61,14 @@ raked2 <- rake(svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w, fpc = ~fpc
 w2 <- weights(raked2)
 for (k in seq_along(w2)) put("cluster2_rake", "weight", d$id[k], w2[k])
 
+# The two-stage design with no weights: R derives them from the fpcs (the population sizes of
+# the stages), the product over the stages of N / n.
+d <- read("cluster2")
+nw <- svydesign(ids = ~psu + ssu, strata = ~h, fpc = ~fpc1 + fpc2, nest = TRUE, data = d)
+estimates("cluster2_noweight", nw)
+wn <- weights(nw)
+for (k in seq_along(wn)) put("cluster2_noweight", "weight", d$id[k], wn[k])
+
 # Replicate weights: JK1 from the one-stage cluster design, JKn from a stratified cluster design.
 reps <- function(case, des, data) {
   rw <- weights(des, "analysis")
