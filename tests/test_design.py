@@ -7,9 +7,8 @@ Tolerance: relative 1e-6 unless stated.
 
 from __future__ import annotations
 
-import re
-
 import csv
+import re
 import shutil
 import subprocess
 from pathlib import Path
