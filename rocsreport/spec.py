@@ -366,6 +366,17 @@ class _UniqueKeyLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
+# YAML 1.2's booleans only. PyYAML follows YAML 1.1, which also reads yes, no, on, off, y and
+# n (in any capitalisation) as booleans, so that a margin written {No: 1072, Yes: 5122} or a
+# code "N" would silently become true and false. A study writes true and false.
+_BOOL = "tag:yaml.org,2002:bool"
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
+_UniqueKeyLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
 MAX_YAML_BYTES = 4 * 1024 * 1024
 MAX_YAML_DEPTH = 64
 MAX_YAML_NODES = 1_000_000  # after expanding aliases and merge keys

@@ -37,6 +37,24 @@ def test_duplicate_yaml_key_is_an_error(make_study):
                                  "duplicate key 'title'")
 
 
+def test_yes_and_no_are_codes_not_booleans(make_study):
+    """YAML 1.1 reads No and Yes (and y, n, on, off) as booleans; a study reads them as text.
+    The margin is the one that once gave three confusing errors."""
+    text = STUDY_YAML.format(weight="", extra_questions="") + (
+        "rake:\n  margins:\n    ans: {No: 1072, Yes: 5122}\n")
+    root = make_study(rows_for({"A": (20, 20)}), text=text)
+    study = load_study(root)
+    assert study.rake is not None
+    assert dict(study.rake.margins)["ans"] == (("No", 1072.0), ("Yes", 5122.0)) or \
+        sorted(dict(study.rake.margins)["ans"]) == [("No", 1072.0), ("Yes", 5122.0)]
+    # true and false are still booleans; yes is not.
+    root = make_study(rows_for({"A": (20, 20)}),
+                      text=STUDY_YAML.format(weight="", extra_questions="").replace(
+                          "synthetic: true", "synthetic: yes"))
+    with pytest.raises(SpecError, match="synthetic"):
+        load_study(root)
+
+
 def test_unknown_question_in_indicator(make_study):
     text = STUDY_YAML.format(weight="", extra_questions="").replace("question: ans,",
                                                                      "question: answer,")
