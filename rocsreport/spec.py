@@ -773,8 +773,12 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
         if qid is None or qtype is None:
             continue
         if not _ID_RE.match(qid):
-            ck.add(f"{path}.id", "a question id must start with a letter and hold only "
-                   "letters, digits and underscores (it is also the column name)")
+            safe = re.sub(r"[^A-Za-z0-9_]+", "_", qid).strip("_") or "q"
+            safe = safe if safe[0].isalpha() else f"q_{safe}"
+            ck.add(f"{path}.id", f"a question id must start with a letter and hold only "
+                   f"letters, digits and underscores, got {qid!r}; to read a column named "
+                   f"so, give the question an id and map the column: "
+                   f"{{id: {safe}, column: {qid!r}, ...}}")
         if qid in seen:
             ck.add(f"{path}.id", f"duplicate question id {qid!r}")
         seen.add(qid)

@@ -55,6 +55,16 @@ def test_yes_and_no_are_codes_not_booleans(make_study):
         load_study(root)
 
 
+def test_a_column_name_with_a_dot_is_mapped_with_column(make_study):
+    text = STUDY_YAML.format(weight="", extra_questions="  - {id: sch.wide, type: number, "
+                             "wording: Wide}")
+    root = make_study(rows_for({"A": (20, 20)}), text=text)
+    with pytest.raises(SpecError) as exc:
+        load_study(root)
+    assert "got 'sch.wide'; to read a column named so, give the question an id and map " \
+        "the column: {id: sch_wide, column: 'sch.wide', ...}" in exc.value.message
+
+
 def test_unknown_question_in_indicator(make_study):
     text = STUDY_YAML.format(weight="", extra_questions="").replace("question: ans,",
                                                                      "question: answer,")
