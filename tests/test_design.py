@@ -162,6 +162,16 @@ def test_reference_values_regenerate_from_r(tmp_path):
         assert fresh[k] == pytest.approx(v, rel=1e-9), k
 
 
+def test_quantiles_follow_rs_tie_rule():
+    """svyquantile(qrule = "math") where the cumulative shares meet p up to rounding: R gives
+    2, 3, 4, 5, 5, 7 at p = .1 to .6 for the values 1 to 10 each weighted 0.7."""
+    c = duckdb.connect()
+    c.execute("CREATE TABLE ties AS SELECT range + 1 AS x, 0.7 AS w FROM range(10)")
+    probs = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    got = weighted_quantile(c, Design("ties", "w"), "x", probs)
+    assert got == [R[("ties", "quantile", f"{p:g}")] for p in probs] == [2, 3, 4, 5, 5, 7]
+
+
 def test_weights_derived_from_the_fpcs_are_rs(con):
     """svydesign(ids = ~psu + ssu, strata = ~h, fpc = ~fpc1 + fpc2) with no weights: R derives
     each row's weight as the product of N / n over the stages."""

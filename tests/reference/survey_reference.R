@@ -61,6 +61,13 @@ raked2 <- rake(svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w, fpc = ~fpc
 w2 <- weights(raked2)
 for (k in seq_along(w2)) put("cluster2_rake", "weight", d$id[k], w2[k])
 
+# R's tie rule for quantiles (qrule = "math"): values 1 to 10, each weighted 0.7, where the
+# cumulative shares meet the probabilities only up to rounding.
+ties <- svydesign(ids = ~1, weights = ~w, data = data.frame(x = 1:10, w = 0.7))
+tp <- c(0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+qt <- svyquantile(~x, ties, tp, ci = FALSE)
+for (k in seq_along(tp)) put("ties", "quantile", tp[k], coef(qt)[k])
+
 # The two-stage design with no weights: R derives them from the fpcs (the population sizes of
 # the stages), the product over the stages of N / n.
 d <- read("cluster2")
