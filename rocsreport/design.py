@@ -283,13 +283,15 @@ def weighted_quantile(con: duckdb.DuckDBPyConnection, d: Design, y: str, probs: 
 
 
 def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str, float]],
-         tolerance: float = 1e-10, max_iterations: int = 100) -> dict[tuple[str, ...], float]:
+         epsilon: float = 1.0, maxit: int = 10) -> dict[tuple[str, ...], float]:
     """Iterative proportional fitting of the weights to population margins (R's rake()).
 
     Works on the cells of the cross-classification of the margin variables: returns, per cell,
-    the factor by which every weight in that cell is multiplied. Converges when no cell total
-    changes by more than ``tolerance`` × Σw in an iteration; fails naming the margin otherwise,
-    or when a margin category has no respondents.
+    the factor by which every weight in that cell is multiplied. R's stopping rule, with R's
+    defaults: after each pass over the margins, stop when no cell total has moved by
+    ``epsilon`` or more (``epsilon`` below 1 is a fraction of the total weight, as R reads
+    it), at most ``maxit`` passes. Where R then warns and carries on, this fails naming the
+    margin, as it does when a margin category has no respondents.
     """
     names = list(margins)
     w = _weight(d)
@@ -307,8 +309,8 @@ def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str,
             raise RocsError(f"rake: margin {m!r} has no population figure for "
                             f"{', '.join(extra)}")
     current = dict(cells)
-    eps = tolerance * sum(cells.values())
-    for _ in range(max_iterations):
+    eps = epsilon * sum(cells.values()) if epsilon < 1 else epsilon
+    for _ in range(maxit):
         before = dict(current)
         for k, m in enumerate(names):
             sums: dict[str, float] = {}
@@ -318,8 +320,8 @@ def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str,
         if max(abs(current[c] - before[c]) for c in current) < eps:
             return {c: current[c] / cells[c] for c in cells}
     worst = max(names, key=lambda m: _margin_gap(current, names.index(m), margins[m]))
-    raise RocsError(f"rake: no convergence after {max_iterations} iterations (margin {worst!r} "
-                    "is furthest from its population figures)")
+    raise RocsError(f"rake: no convergence after {maxit} passes (margin {worst!r} is furthest "
+                    "from its population figures): raise rake.maxit, or rake.epsilon")
 
 
 def _margin_gap(current: dict[tuple[str, ...], float], k: int, target: dict[str, float]

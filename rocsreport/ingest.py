@@ -512,7 +512,7 @@ def _apply_rake(con: duckdb.DuckDBPyConnection, study: Study) -> None:
                               "raking needs every respondent in every margin")
     factors = rake(con, Design(study.survey.id, base),
                    {q: dict(pairs) for q, pairs in study.rake.margins},
-                   study.rake.tolerance, study.rake.max_iterations)
+                   study.rake.epsilon, study.rake.maxit)
     keys = ", ".join(f"k{i} VARCHAR" for i in range(len(names)))
     con.execute(f"CREATE TEMP TABLE _rake_factor ({keys}, f DOUBLE)")
     con.executemany(f"INSERT INTO _rake_factor VALUES ({', '.join('?' * (len(names) + 1))})",

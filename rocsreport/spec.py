@@ -204,8 +204,8 @@ class RakeSpec:
     """Raking to population margins: (question, ((code, total), ...)) per margin."""
 
     margins: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
-    tolerance: float = 1e-10
-    max_iterations: int = 100
+    epsilon: float = 1.0  # R's rake(control = list(epsilon, maxit)), read as R reads them
+    maxit: int = 10
     trim: tuple[float, float] | None = None  # (lower, upper) bounds on the raked weights
 
 
@@ -1327,7 +1327,8 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
     if raw is None or not sources:
         return None
     path, survey = "rake", sources[0].id
-    ck.unknown_keys(raw, ("margins", "tolerance", "max_iterations", "trim"), path)
+    ck.unknown_keys(raw, ("margins", "epsilon", "maxit", "tolerance", "max_iterations", "trim"),
+                    path)
     margins_raw = ck.get(raw, "margins", path, dict, expected="a mapping of question: "
                          "{code: population total}") or {}
     margins = []
@@ -1361,8 +1362,20 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
     if len(set(round(t, 6) for t in totals.values())) > 1:
         ck.add(f"{path}.margins", "the margins must add up to the same population total; got "
                + ", ".join(f"{q} {t:g}" for q, t in totals.items()))
-    tol = ck.get(raw, "tolerance", path, float, required=False, default=1e-10)
-    maxit = ck.get(raw, "max_iterations", path, int, required=False, default=100)
+    # R's names and defaults (epsilon 1: no cell total moves by a whole unit; below 1, a
+    # fraction of the total weight; at most 10 passes). tolerance and max_iterations are the
+    # names of earlier releases.
+    for new, old in (("epsilon", "tolerance"), ("maxit", "max_iterations")):
+        if new in raw and old in raw:
+            ck.add(f"{path}.{old}", f"give {new} or {old} (its earlier name), not both")
+    tol = ck.get(raw, "epsilon" if "epsilon" in raw else "tolerance", path, (int, float),
+                 required=False, default=1.0)
+    maxit = ck.get(raw, "maxit" if "maxit" in raw else "max_iterations", path, int,
+                   required=False, default=10)
+    if isinstance(tol, (int, float)) and not isinstance(tol, bool) and tol <= 0:
+        ck.add(f"{path}.epsilon", f"expected a positive number, got {tol!r}")
+    if isinstance(maxit, int) and maxit < 1:
+        ck.add(f"{path}.maxit", f"expected at least 1, got {maxit!r}")
     trim_raw = ck.get(raw, "trim", path, dict, required=False)
     trim = None
     if trim_raw is not None:
@@ -1376,7 +1389,7 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
         trim = (float(lo), float(hi))
     if not margins:
         return None
-    return RakeSpec(tuple(margins), tol, maxit, trim)
+    return RakeSpec(tuple(margins), float(tol), maxit, trim)
 
 
 def _read_crossed(ck: _Checker, raw: list[Any], qmap: dict[str, Question],

@@ -127,10 +127,17 @@ def test_weighted_quantiles_match_r(con):
 def test_raking_weights_match_r(con):
     margins = {"region": {"North": 3000, "Midlands": 2500, "South": 4500},
                "age": {"18-34": 2800, "35-54": 3600, "55+": 3600}}
-    factors = rake(con, Design("rake", "w"), margins)
+    factors = rake(con, Design("rake", "w"), margins, epsilon=1e-10, maxit=1000)
     rows = con.execute("SELECT id, region, age, w FROM rake ORDER BY id").fetchall()
     for rid, region, age, w in rows:
         assert w * factors[(region, age)] == pytest.approx(R[("rake", "weight", rid)], rel=REL)
+    # R's default call, rake(design, margins, populations): epsilon = 1, maxit = 10.
+    factors = rake(con, Design("rake", "w"), margins)
+    for rid, region, age, w in rows:
+        assert w * factors[(region, age)] == pytest.approx(R[("rake_default", "weight", rid)],
+                                                           rel=REL)
+    assert any(abs(R[("rake_default", "weight", r)] / R[("rake", "weight", r)] - 1) > 1e-9
+               for r, *_ in rows)  # the two stopping rules give different weights
 
 
 def test_raking_errors_name_the_margin(con):
@@ -142,8 +149,9 @@ def test_raking_errors_name_the_margin(con):
         rake(con, Design("rake", "w"), {"region": {"North": 3000, "Midlands": 2500,
                                                    "South": 4500},
                                         "age": {"18-34": 1, "35-54": 1, "55+": 99999}},
-             max_iterations=3)
-    assert exc.value.message.startswith("rake: no convergence after 3 iterations (margin")
+             epsilon=1e-10, maxit=3)
+    assert exc.value.message.startswith("rake: no convergence after 3 passes (margin")
+    assert exc.value.message.endswith("raise rake.maxit, or rake.epsilon")
 
 
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
@@ -354,7 +362,8 @@ rake:
   margins:
     region: {North: 3000, Midlands: 2500, South: 4500}
     age: {18-34: 2800, 35-54: 3600, 55+: 3600}
-  max_iterations: 1000
+  epsilon: 1.0e-10
+  maxit: 1000
   trim: {lower: 12, upper: 25}
 """)
     result = ingest.load(load_study(root), tmp_path / "r.duckdb")

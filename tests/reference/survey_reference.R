@@ -114,6 +114,10 @@ raked <- rake(des, list(~region, ~age), list(pop_region, pop_age),
 w <- weights(raked)
 for (k in seq_along(w)) put("rake", "weight", d$id[k], w[k])
 put("rake", "mean", "y", coef(svymean(~y, raked)))
+# R's default stopping rule: control = list(maxit = 10, epsilon = 1).
+raked_default <- rake(des, list(~region, ~age), list(pop_region, pop_age))
+wd <- weights(raked_default)
+for (k in seq_along(wd)) put("rake_default", "weight", d$id[k], wd[k])
 trimmed <- trimWeights(raked, upper = 25, lower = 12, strict = TRUE)
 wt <- weights(trimmed)
 for (k in seq_along(wt)) put("rake_trim", "weight", d$id[k], wt[k])
