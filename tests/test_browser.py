@@ -356,7 +356,7 @@ def test_served_pages_have_no_errors_no_outside_requests_and_no_broken_links(
     for path in pages_of(root / name):
         url = base + f"{name}/{path.name}"
         errors.clear()
-        page.goto(url, wait_until="networkidle")
+        page.goto(url)
         wait_for_live_charts(page)
         page.fill("#site-search-q", "service")
         page.wait_for_selector(".search-results li", timeout=10000)
