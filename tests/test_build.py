@@ -296,3 +296,24 @@ def test_the_publication_carries_its_licence_citation_and_language(example_sites
 
     meta = PdfReader(site / "report.pdf").metadata
     assert "CC-BY-4.0" in meta.get("/Keywords", "")
+
+
+def test_the_methodology_describes_only_what_the_study_has(make_study, example_sites):
+    """A study with no agreement scale, no NPS item, no multiple choice... gets no paragraph on
+    them; the example that has them gets each."""
+    from rocsreport.pipeline import build
+
+    root = make_study(rows_for({"A": (20, 20), "B": (15, 25)}))
+    text = (root / "study.yaml").read_text(encoding="utf-8")
+    (root / "study.yaml").write_text(text.replace("  - id: tools\n    type: multi\n"
+                                                  "    wording: Tools used\n"
+                                                  "    codes: {x: Tool X, y: Tool Y, none: None "
+                                                  "of these}\n    missing: {dk: Don't know}\n",
+                                                  ""), encoding="utf-8")
+    site = build(root, root.parent / "site", None, make_pdf=False).out
+    bare = (site / "methodology.html").read_text(encoding="utf-8")
+    rich = (example_sites[0].out / "methodology.html").read_text(encoding="utf-8")
+    for words in ("Net promoter score:", "Agreement scales:", "Multiple-choice questions:"):
+        assert words not in bare, words
+        assert words in rich, words
+    assert "gap tests in this report" in bare  # the study compares two groups
