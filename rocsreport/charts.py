@@ -546,7 +546,9 @@ def binned_scatter(label: str, bins: list[dict[str, float]], r: float, lo: float
                     f"index {number(b['index'])}, {label} {number(b['metric'])}" for b in bins)
                 + f". Correlation across organisations r = {number(r, 2)} ({pct(0.95)} CI "
                 f"{number(lo, 2)} to {number(hi, 2)}).")
-    return Chart(_svg(chart), alt_text)
+    # Static only, never embedded for the interactive page: its bin means are published in
+    # words to one decimal and in no download, and the spec would carry them in full.
+    return Chart(str(_svg(chart)), alt_text)
 
 
 def _house() -> dict[str, Any]:
