@@ -316,4 +316,4 @@ def test_the_methodology_describes_only_what_the_study_has(make_study, example_s
     for words in ("Net promoter score:", "Agreement scales:", "Multiple-choice questions:"):
         assert words not in bare, words
         assert words in rich, words
-    assert "gap tests in this report" in bare  # the study compares two groups
+    assert "the one gap test in this report" in bare  # the study compares two groups once
