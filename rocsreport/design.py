@@ -284,6 +284,15 @@ def weighted_quantile(con: duckdb.DuckDBPyConnection, d: Design, y: str, probs: 
 
 def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str, float]],
          epsilon: float = 1.0, maxit: int = 10) -> dict[tuple[str, ...], float]:
+    """Per cell of the margins' cross-classification, the factor of its weights after raking
+    (see ``rake_passes``)."""
+    return rake_passes(con, d, margins, epsilon, maxit)[0]
+
+
+def rake_passes(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str, float]],
+                epsilon: float = 1.0, maxit: int = 10
+                ) -> tuple[dict[tuple[str, ...], float], dict[tuple[str, ...], tuple[float, ...]],
+                           dict[tuple[str, ...], int]]:
     """Iterative proportional fitting of the weights to population margins (R's rake()).
 
     Works on the cells of the cross-classification of the margin variables: returns, per cell,
@@ -292,13 +301,18 @@ def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str,
     ``epsilon`` or more (``epsilon`` below 1 is a fraction of the total weight, as R reads
     it), at most ``maxit`` passes. Where R then warns and carries on, this fails naming the
     margin, as it does when a margin category has no respondents.
+
+    Returns the final factors; per cell, the factor after each margin of the last pass (the
+    weights R's postStratify keeps for the variance, in margin order); and per cell its
+    number of rows.
     """
     names = list(margins)
     w = _weight(d)
     keys = ", ".join(f"CAST({quote_ident(m)} AS VARCHAR)" for m in names)
-    cells = {tuple(r[:-1]): r[-1] for r in con.execute(
-        f"SELECT {keys}, sum({w}) FROM {quote_ident(d.table)} GROUP BY ALL ORDER BY ALL"
-    ).fetchall()}
+    got = con.execute(f"SELECT {keys}, sum({w}), count(*) FROM {quote_ident(d.table)} "
+                      "GROUP BY ALL ORDER BY ALL").fetchall()
+    cells = {tuple(r[:-2]): r[-2] for r in got}
+    counts = {tuple(r[:-2]): r[-1] for r in got}
     for k, m in enumerate(names):
         seen = {c[k] for c in cells}
         for cat in margins[m]:
@@ -312,16 +326,129 @@ def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str,
     eps = epsilon * sum(cells.values()) if epsilon < 1 else epsilon
     for _ in range(maxit):
         before = dict(current)
+        steps = []
         for k, m in enumerate(names):
             sums: dict[str, float] = {}
             for c, v in current.items():
                 sums[c[k]] = sums.get(c[k], 0.0) + v
             current = {c: v * margins[m][c[k]] / sums[c[k]] for c, v in current.items()}
+            steps.append(current)
         if max(abs(current[c] - before[c]) for c in current) < eps:
-            return {c: current[c] / cells[c] for c in cells}
+            return ({c: current[c] / cells[c] for c in cells},
+                    {c: tuple(st[c] / cells[c] for st in steps) for c in cells}, counts)
     worst = max(names, key=lambda m: _margin_gap(current, names.index(m), margins[m]))
     raise RocsError(f"rake: no convergence after {maxit} passes (margin {worst!r} is furthest "
                     "from its population figures): raise rake.maxit, or rake.epsilon")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What R's ``svyrecvar`` needs to allow for raking in a variance: the margins' columns,
+    per cell of their cross-classification its rows and the weight factor after each margin
+    of the last raking pass, and the weight before raking (None: 1)."""
+
+    columns: tuple[str, ...]
+    factors: dict[tuple[str, ...], tuple[float, ...]]
+    counts: dict[tuple[str, ...], int]
+    base_weight: str | None
+
+    @property
+    def key_sql(self) -> str:
+        return "concat_ws(chr(31), " + ", ".join(
+            f"CAST({quote_ident(c)} AS VARCHAR)" for c in self.columns) + ")"
+
+    def h_case(self, h: dict[tuple[str, ...], float]) -> str:
+        """SQL for h(cell) of each row, the values written in full (repr round-trips)."""
+        whens = " ".join("WHEN '" + chr(31).join(c).replace("'", "''") + f"' THEN {float(v)!r}"
+                         for c, v in sorted(h.items()))
+        return f"(CASE {self.key_sql} {whens} ELSE 0.0 END)"
+
+
+def calibration(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str, float]],
+                epsilon: float, maxit: int) -> Calibration:
+    """The raking of ``d``'s weights (the weights before raking) redone on its cells: the same
+    sums give the same factors as at load time."""
+    _, steps, counts = rake_passes(con, d, margins, epsilon, maxit)
+    return Calibration(tuple(margins), steps, counts, d.weight)
+
+
+@dataclass(frozen=True)
+class Component:
+    """A term of a linearised estimator: ``coef`` × d (y − centre) / scale for the rows of
+    ``domain`` with y answered (a mean: centre its estimate, scale its total weight; a total:
+    centre 0, scale 1). ``y`` holds no parameters; ``params`` bind ``domain``."""
+
+    y: str
+    domain: str
+    params: tuple[object, ...]
+    centre: float
+    scale: float
+    coef: float = 1.0
+
+    def sql(self) -> str:
+        return (f"({self.coef!r} * CASE WHEN ({self.domain}) AND ({self.y}) IS NOT NULL THEN "
+                f"(CAST(({self.y}) AS DOUBLE) - {self.centre!r}) / {self.scale!r} ELSE 0 END)")
+
+
+def calibrated_se(con: duckdb.DuckDBPyConnection, d: Design, cal: Calibration,
+                  estimators: list[list[Component]]) -> list[float]:
+    """Standard errors that allow for raking, as R's ``svyrecvar`` computes them for a design
+    returned by ``rake()``: each row's influence x = w·e is, ten times over, for each margin
+    in turn, reduced by psw × (the unweighted mean of x / psw in the row's margin category),
+    psw being the weights after that margin in the last raking pass. Every psw is the weight
+    before raking times a factor of the row's cell of the margins' cross-classification, so
+    x_i = w_i e_i − w0_i h(cell), and h is found on the cells from per-cell sums. The
+    variance is then the design's variance of the total of u = e − (w0 / w) h.
+
+    ``d`` is the design with the raked weights; each estimator is a sum of components.
+    """
+    if not estimators:
+        return []
+    t = quote_ident(d.table)
+    w = _weight(d)
+    w0 = f"CAST({quote_ident(cal.base_weight)} AS DOUBLE)" if cal.base_weight else "1.0"
+    key = cal.key_sql
+    cells = sorted(cal.factors)
+    index = {chr(31).join(c): i for i, c in enumerate(cells)}
+    n_cells = [cal.counts[c] for c in cells]
+    # Per cell and estimator: S = Σ x0 / w0 = Σ (w / w0) e.
+    e_sql, params = [], []
+    for comps in estimators:
+        e_sql.append(" + ".join(c.sql() for c in comps))
+        for c in comps:
+            params += [*c.params]
+    sums = ", ".join(f"sum(({w}) / ({w0}) * ({e}))" for e in e_sql)
+    got = con.execute(f"SELECT {key} AS k, {sums} FROM {t} GROUP BY k", params).fetchall()
+    s_by = [[0.0] * len(cells) for _ in estimators]
+    for row in got:
+        i = index[row[0]]
+        for k in range(len(estimators)):
+            s_by[k][i] = row[1 + k] or 0.0
+    hs = []
+    for k in range(len(estimators)):
+        h = [0.0] * len(cells)
+        for _ in range(10):  # R: for (iterations in 1:10), for (margin in psvar)
+            for m in range(len(cal.columns)):
+                num: dict[str, float] = {}
+                den: dict[str, int] = {}
+                for i, c in enumerate(cells):
+                    num[c[m]] = num.get(c[m], 0.0) + (s_by[k][i] - n_cells[i] * h[i]) / \
+                        cal.factors[c][m]
+                    den[c[m]] = den.get(c[m], 0) + n_cells[i]
+                for i, c in enumerate(cells):
+                    h[i] += cal.factors[c][m] * num[c[m]] / den[c[m]]
+        hs.append(dict(zip(cells, h, strict=True)))
+    cols = [c for c in (d.strata, *d.clusters, *d.fpc) if c]
+    keep = "".join(f"{quote_ident(c)}, " for c in dict.fromkeys(cols))
+    us = ", ".join(f"({e}) - ({w0}) / ({w}) * {cal.h_case(h)} AS u{k}"
+                   for k, (e, h) in enumerate(zip(e_sql, hs, strict=True)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _calibrated AS SELECT {keep}{w} AS _w, {us} "
+                f"FROM {t}", params)
+    try:
+        cd = Design("_calibrated", "_w", d.strata, d.clusters, d.fpc, d.lonely_psu)
+        return [estimate(con, cd, f"u{k}", kind="total").se for k in range(len(estimators))]
+    finally:
+        con.execute("DROP TABLE IF EXISTS _calibrated")
 
 
 def _margin_gap(current: dict[tuple[str, ...], float], k: int, target: dict[str, float]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -263,9 +263,7 @@ class Builder:
             [res.overall, *cells.cells], f"{res.indicator.label} by {cells.breakdown.label}"))
 
     def headline_chart(self) -> ch.Chart:
-        cells = [Estimate(r.indicator.label, r.lead.n, r.lead.estimate, r.lead.ci_low,
-                          r.lead.ci_high, r.lead.effective_n, r.lead.suppressed,
-                          r.lead.low_base) for r in self.report.indicators]
+        cells = [_relabel(r.lead, r.indicator.label) for r in self.report.indicators]
         return self.chart("headline", lambda: ch.proportion_bars(
             cells, f"key indicators, {self.headline_scope()}"))
 
@@ -714,8 +712,7 @@ def _trend(bm, scope: str, measure: str) -> ch.Chart | None:
 
 
 def _relabel(e: Estimate, label: str) -> Estimate:
-    return Estimate(label, e.n, e.estimate, e.ci_low, e.ci_high, e.effective_n, e.suppressed,
-                    e.low_base)
+    return replace(e, group=label, secondary=False)
 
 
 class _StudyFacts:

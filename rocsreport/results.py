@@ -6,6 +6,7 @@ built without its numbers, so nothing downstream can leak them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -25,7 +26,7 @@ from .design import difference as design_difference
 from .ingest import SourceLoad, quote_ident, sql_list
 from .spec import Breakdown, Crosstab, Indicator, Question, Study
 from .stats import disclosure
-from .stats.means import mean_ci, nps
+from .stats.means import mean_ci, mean_se, nps, nps_se, srs_variance
 from .stats.proportions import (
     benjamini_hochberg,
     diff_ci,
@@ -52,16 +53,47 @@ class Estimate:
     suppressed: bool
     low_base: bool
     secondary: bool = False  # withheld so that another suppressed cell cannot be derived
+    se: float | None = None  # standard error
+    df: float | None = None  # degrees of freedom of the interval; None: normal (z)
+    deff: float | None = None  # design effect: Kish's, or the design's own (R, "replace")
+    interval: str | None = None  # wilson, logit (R's svyciprop), t, wald
+    quality: str = ""  # "", "caution" or "unreliable": the CV against study.precision
+
+    @property
+    def cv(self) -> float | None:
+        """The coefficient of variation, se / |estimate|; None when the estimate is 0."""
+        if self.se is None or self.estimate is None or self.estimate == 0 or \
+                not math.isfinite(self.se):
+            return None
+        return self.se / abs(self.estimate)
 
     def as_dict(self) -> dict[str, object]:
         return {"group": self.group, "n": self.n, "estimate": self.estimate,
-                "ci_low": self.ci_low, "ci_high": self.ci_high,
-                "effective_n": self.effective_n, "suppressed": self.suppressed,
-                "low_base": self.low_base}
+                "ci_low": self.ci_low, "ci_high": self.ci_high, "se": self.se,
+                "df": self.df, "deff": self.deff, "cv": self.cv, "quality": self.quality,
+                "interval": self.interval, "effective_n": self.effective_n,
+                "suppressed": self.suppressed, "low_base": self.low_base}
 
 
 def withheld(group: str, secondary: bool = False) -> Estimate:
     return Estimate(group, None, None, None, None, None, True, False, secondary)
+
+
+def graded(e: Estimate, study: Study) -> Estimate:
+    """``e`` with its quality flag: "unreliable" above ``precision.cv_unreliable``,
+    "caution" above ``precision.cv_caution``."""
+    cv = e.cv
+    if cv is None:
+        return e
+    p = study.precision
+    return replace(e, quality="unreliable" if cv > p.cv_unreliable else
+                   "caution" if cv > p.cv_caution else "")
+
+
+def _design_deff(de: DesignEstimate, srs: float | None) -> float | None:
+    """The design's own effect, R's ``deff = "replace"``: the design variance over that of a
+    simple random sample with replacement of the same size."""
+    return de.se ** 2 / srs if srs else None
 
 
 def proportion_estimate(group: str, m: Moments | None, study: Study,
@@ -79,11 +111,16 @@ def proportion_estimate(group: str, m: Moments | None, study: Study,
         p = de.estimate
         lo, hi = de.logit_ci(study.confidence)
         neff = p * (1 - p) / de.se ** 2 if de.se > 0 else float(m.n)
-        return Estimate(group, m.n, p, lo, hi, neff, False, status == disclosure.LOW)
+        srs = p * (1 - p) / (de.n - 1) if de.n > 1 else None
+        return graded(Estimate(group, m.n, p, lo, hi, neff, False, status == disclosure.LOW,
+                               se=de.se, df=de.df, deff=_design_deff(de, srs),
+                               interval="logit"), study)
     p = m.swy / m.sw
     neff = kish_effective_n(m.sw, m.sw2)
     lo, hi = proportion_ci(p, neff, study.confidence)
-    return Estimate(group, m.n, p, lo, hi, neff, False, status == disclosure.LOW)
+    return graded(Estimate(group, m.n, p, lo, hi, neff, False, status == disclosure.LOW,
+                           se=math.sqrt(p * (1 - p) / neff), deff=m.n / neff,
+                           interval="wilson"), study)
 
 
 @dataclass(frozen=True)
@@ -601,9 +638,16 @@ def _mean_estimate(group: str, m: Moments | None, study: Study,
     low = disclosure.classify(m.n, study.disclosure) == disclosure.LOW
     if de is not None:
         lo, hi = de.t_ci(study.confidence)
-        return Estimate(group, m.n, de.estimate, lo, hi, float(m.n), False, low)
+        srs = srs_variance(de.n, m.sw, m.swy, m.swy2)
+        return graded(Estimate(group, m.n, de.estimate, lo, hi, float(m.n), False, low,
+                               se=de.se, df=de.df, deff=_design_deff(de, srs), interval="t"),
+                      study)
     mean, lo, hi, neff = mean_ci(m.n, m.sw, m.sw2, m.swy, m.swy2, study.confidence)
-    return Estimate(group, m.n, mean, lo, hi, neff, False, low)
+    ok = neff > 1
+    return graded(Estimate(group, m.n, mean, lo, hi, neff, False, low,
+                           se=mean_se(m.sw, m.sw2, m.swy, m.swy2) if ok else None,
+                           df=neff - 1 if ok else None, deff=m.n / neff if neff else None,
+                           interval="t"), study)
 
 
 def _combine(codes: dict[str, Moments], valid: list[str], top: set[str]) -> tuple[Moments,
@@ -716,7 +760,9 @@ def _nps_cell(group: str, codes: dict[str, Moments] | None, study: Study) -> Nps
     score, lo, hi = nps(prom, det, sw, neff, study.confidence)
     low = disclosure.classify(n, study.disclosure) == disclosure.LOW
     return NpsCell(group, n, prom / sw, (sw - prom - det) / sw, det / sw,
-                   Estimate(group, n, score, lo, hi, neff, False, low), False, low)
+                   graded(Estimate(group, n, score, lo, hi, neff, False, low,
+                                   se=nps_se(prom, det, sw, neff), deff=n / neff,
+                                   interval="wald"), study), False, low)
 
 
 def _attribution(attrib: tuple[str, ...], sizes: dict[tuple[str, ...], int], threshold: int

@@ -53,6 +53,8 @@ class Question:
     references: str | None = None  # an id column whose values must be ids of that source
     column: str | None = None  # the file's column name, when it is not the id
     option_columns: tuple[tuple[str, str], ...] = ()  # multi: (code, column) one per option
+    measure: str = "mean"  # number: "total" also publishes the estimated population total
+    quantiles: tuple[float, ...] = (0.25, 0.5, 0.75)  # number: probabilities, with intervals
 
     @property
     def file_column(self) -> str:
@@ -110,6 +112,7 @@ class Indicator:
     question: str
     numerator: tuple[str, ...]
     base: tuple[str, ...]
+    measure: str = "proportion"  # "total" also publishes the estimated population count
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,16 @@ class Disclosure:
     # A withheld figure must stay uncertain by at least this share of its true value, either
     # way, given everything published together (the audit's protection level).
     protection: float = 0.5
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Quality flags from the coefficient of variation (se / estimate): above ``cv_caution``
+    "use with caution", above ``cv_unreliable`` "unreliable" (the 20% and 30% of NCHS's
+    presentation standards, see docs/decisions.md)."""
+
+    cv_caution: float = 0.2
+    cv_unreliable: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -207,6 +220,9 @@ class RakeSpec:
     epsilon: float = 1.0  # R's rake(control = list(epsilon, maxit)), read as R reads them
     maxit: int = 10
     trim: tuple[float, float] | None = None  # (lower, upper) bounds on the raked weights
+    # "calibrated": standard errors allow for the raking, as R's for a design from rake();
+    # "fixed": the raked weights are treated as given sampling weights.
+    variance: str = "calibrated"
 
 
 @dataclass(frozen=True)
@@ -269,6 +285,7 @@ class Study:
     max_reject_rate: float = 0.05
     max_file_mb: float = 2048.0
     confidence: float = 0.95
+    precision: Precision = field(default_factory=Precision)
     interviews: Interviews | None = None
     pages: tuple[Page, ...] = ()
     benchmark: Benchmark | None = None
@@ -553,7 +570,7 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
             "interviews", "pages", "benchmark", "design", "rake", "crosstabs", "publish",
-            "crossed", "publication", "charts")
+            "crossed", "publication", "charts", "precision")
 
 
 def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
@@ -663,6 +680,8 @@ def load_study(root: Path) -> Study:
     confidence = ck.get(raw, "confidence", "", float, required=False, default=0.95)
     if not 0.5 <= confidence < 1:
         ck.add("confidence", f"expected a level between 0.5 and 1, e.g. 0.95, got {confidence!r}")
+    precision = _read_precision(ck, ck.get(raw, "precision", "", dict, required=False,
+                                           default={}))
     interviews = _read_interviews(ck, ck.get(raw, "interviews", "", dict, required=False),
                                   qmap, {b.id: b for b in breakdowns}, source_ids)
     pages = _read_pages(ck, root, ck.get(raw, "pages", "", list, required=False, default=[]))
@@ -699,6 +718,16 @@ def load_study(root: Path) -> Study:
                                            default=[]), qmap, sources, breakdowns)
     crossed = _read_crossed(ck, ck.get(raw, "crossed", "", list, required=False, default=[]),
                             qmap, sources, breakdowns, design)
+    weighted = bool(rake or (design and (design.weight or design.replicate))
+                    or (sources and sources[0].weight)
+                    or (design and design.fpc and len(design.fpc) >= max(1, len(design.clusters))))
+    totals = [f"indicators.{i.id}.measure" for i in indicators if i.measure == "total"] + [
+        f"questions ({q.id}).measure" for q in questions if q.measure == "total"]
+    if totals and not weighted:
+        ck.add(totals[0], "a total estimates the population, so it needs weights that add up "
+               "to it: a weight column (sources' weight or design.weight), an fpc for each "
+               "stage of the design, or rake margins; without them it would be the count in "
+               "the sample")
 
     if ck.problems:
         raise SpecError(ck.problems)
@@ -706,7 +735,8 @@ def load_study(root: Path) -> Study:
                  questions=questions, indicators=indicators, breakdowns=breakdowns,
                  disclosure=disclosure, max_reject_rate=float(max_reject),
                  max_file_mb=float(max_mb),
-                 confidence=float(confidence), interviews=interviews, pages=pages,
+                 confidence=float(confidence), precision=precision, interviews=interviews,
+                 pages=pages,
                  benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs,
                  crossed=crossed, keep=keep, publication=publication,
                  interactive=interactive, **meta)
@@ -759,7 +789,8 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
     out: list[Question] = []
     seen: set[str] = set()
     allowed = ("id", "type", "wording", "short", "source", "codes", "missing", "separator",
-               "min", "max", "scale", "references", "column", "columns")
+               "min", "max", "scale", "references", "column", "columns", "measure",
+               "quantiles")
     for i, body in enumerate(raw):
         path = f"questions[{i}]"
         if not isinstance(body, dict):
@@ -836,9 +867,33 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
         if option_columns and column:
             ck.add(f"{path}.column", "a multi question read from one column per option has "
                    "no column of its own")
+        measure = ck.get(body, "measure", path, str, required=False, default="mean")
+        if measure not in ("mean", "total"):
+            ck.add(f"{path}.measure", f"unknown measure {measure!r} (expected one of: mean, "
+                   "total)")
+        elif "measure" in body and qtype != "number":
+            ck.add(f"{path}.measure", f"a measure is for number questions; {qid!r} is "
+                   f"{qtype} (an indicator on it can declare measure: total)")
+        probs = _read_probs(ck, body, path, qtype)
         out.append(Question(qid, qtype, wording, short, srcs, tuple(codes), separator,
-                            lo, hi, scale, references, column, option_columns))
+                            lo, hi, scale, references, column, option_columns, measure, probs))
     return tuple(out)
+
+
+def _read_probs(ck: _Checker, body: dict[str, Any], path: str, qtype: str
+                ) -> tuple[float, ...]:
+    """``quantiles: [0.25, 0.5, 0.75]`` on a number question: the probabilities published."""
+    raw = body.get("quantiles", [0.25, 0.5, 0.75])
+    if "quantiles" in body and qtype != "number":
+        ck.add(f"{path}.quantiles", "quantiles are for number questions")
+    if not isinstance(raw, list) or not raw or any(
+            isinstance(p, bool) or not isinstance(p, int | float) or not 0 < p < 1 for p in raw):
+        ck.add(f"{path}.quantiles", f"expected a list of probabilities between 0 and 1, e.g. "
+               f"[0.25, 0.5, 0.75], got {raw!r}")
+        return (0.25, 0.5, 0.75)
+    if len(set(raw)) != len(raw):
+        ck.add(f"{path}.quantiles", f"each probability once, got {raw!r}")
+    return tuple(sorted(float(p) for p in raw))
 
 
 def _check_source_columns(ck: _Checker, sources: tuple[Source, ...],
@@ -880,7 +935,7 @@ def _read_indicators(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
     for iid, body in raw.items():
         path = f"indicators.{iid}"
         if not ck.entry(path, iid, body, "indicator",
-                        ("label", "statement", "question", "numerator", "base")):
+                        ("label", "statement", "question", "numerator", "base", "measure")):
             continue
         label = ck.get(body, "label", path, str)
         statement = ck.get(body, "statement", path, str, required=False, default=None)
@@ -906,8 +961,12 @@ def _read_indicators(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
         for v in numerator:
             if base and v not in base:
                 ck.add(f"{path}.numerator", f"code {v!r} is in the numerator but not the base")
+        measure = ck.get(body, "measure", path, str, required=False, default="proportion")
+        if measure not in ("proportion", "total"):
+            ck.add(f"{path}.measure", f"unknown measure {measure!r} (expected one of: "
+                   "proportion, total)")
         out.append(Indicator(str(iid), label or str(iid), statement or (label or "").lower(),
-                             qid, numerator, base))
+                             qid, numerator, base, measure))
     return tuple(out)
 
 
@@ -1005,6 +1064,23 @@ def _read_disclosure(ck: _Checker, raw: dict[str, Any]) -> Disclosure:
     if flag < sup:
         ck.add("disclosure.flag_below", f"expected at least suppress_below ({sup}), got {flag}")
     return Disclosure(sup, flag, float(prot))
+
+
+def _read_precision(ck: _Checker, raw: dict[str, Any]) -> Precision:
+    path = "precision"
+    ck.unknown_keys(raw, ("cv_caution", "cv_unreliable"), path)
+    out = []
+    for key, default in (("cv_caution", 0.2), ("cv_unreliable", 0.3)):
+        v = ck.get(raw, key, path, (int, float), required=False, default=default)
+        if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+            ck.add(f"{path}.{key}", f"expected a coefficient of variation above 0, e.g. "
+                   f"{default}, got {v!r}")
+            v = default
+        out.append(float(v))
+    if out[1] < out[0]:
+        ck.add(f"{path}.cv_unreliable", f"expected at least cv_caution ({out[0]:g}), got "
+               f"{out[1]:g}")
+    return Precision(*out)
 
 
 def _read_interviews(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],
@@ -1327,8 +1403,12 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
     if raw is None or not sources:
         return None
     path, survey = "rake", sources[0].id
-    ck.unknown_keys(raw, ("margins", "epsilon", "maxit", "tolerance", "max_iterations", "trim"),
-                    path)
+    ck.unknown_keys(raw, ("margins", "epsilon", "maxit", "tolerance", "max_iterations", "trim",
+                          "variance"), path)
+    variance = ck.get(raw, "variance", path, str, required=False, default="calibrated")
+    if variance not in ("calibrated", "fixed"):
+        ck.add(f"{path}.variance", f"unknown variance {variance!r} (expected one of: "
+               "calibrated, fixed)")
     margins_raw = ck.get(raw, "margins", path, dict, expected="a mapping of question: "
                          "{code: population total}") or {}
     margins = []
@@ -1389,7 +1469,7 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
         trim = (float(lo), float(hi))
     if not margins:
         return None
-    return RakeSpec(tuple(margins), float(tol), maxit, trim)
+    return RakeSpec(tuple(margins), float(tol), maxit, trim, variance)
 
 
 def _read_crossed(ck: _Checker, raw: list[Any], qmap: dict[str, Question],

@@ -16,8 +16,8 @@ from .results import ALL as ALL_GROUP
 from .results import Estimate, Report
 from .spec import Code, Question
 
-ESTIMATE_FIELDS = ("group", "n", "estimate", "ci_low", "ci_high", "effective_n", "suppressed",
-                   "low_base")
+ESTIMATE_FIELDS = ("group", "n", "estimate", "ci_low", "ci_high", "se", "df", "deff", "cv",
+                   "quality", "interval", "effective_n", "suppressed", "low_base")
 
 
 def estimate_rows(report: Report, indicator: str, breakdown: str | None = None
@@ -97,13 +97,21 @@ def _range_code(q: Question) -> Code:
 
 
 def _est(e: Estimate) -> list[object]:
-    return [e.n, e.estimate, e.ci_low, e.ci_high, e.effective_n, e.suppressed, e.low_base,
-            e.secondary]
+    return [e.n, e.estimate, e.ci_low, e.ci_high, *_precision(e), e.effective_n, e.suppressed,
+            e.low_base, e.secondary]
 
 
+def _precision(e: Estimate) -> list[object]:
+    return [e.se, e.df, e.deff, e.cv, e.quality, e.interval]
+
+
+# The precision of every estimate: its standard error, the degrees of freedom of its interval
+# (empty: a normal interval), its design effect, its coefficient of variation, the quality
+# flag from that CV, and the interval's method.
+_PRECISION = ["se", "df", "deff", "cv", "quality", "interval"]
 # secondary: withheld only so that another withheld cell cannot be worked out (a complement).
-_EST = ["n", "estimate", "ci_low", "ci_high", "effective_n", "suppressed", "low_base",
-        "secondary"]
+_EST = ["n", "estimate", "ci_low", "ci_high", *_PRECISION, "effective_n", "suppressed",
+        "low_base", "secondary"]
 
 
 def csv_files(report: Report) -> list[tuple[str, str, str]]:
@@ -134,7 +142,8 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
         rows = []
         for it in report.likert:
             rows += [[it.question.id, "share", ALL_GROUP, c.label, it.n, c.share, None, None,
-                      None, False, False, False] for c in it.distribution]
+                      *[None] * len(_PRECISION), None, False, False, False]
+                     for c in it.distribution]
             rows.append([it.question.id, "agree", ALL_GROUP, "", *_est(it.top2)])
             rows.append([it.question.id, "mean", ALL_GROUP, "", *_est(it.mean)])
             for b in it.top2_by:
@@ -155,17 +164,23 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
         rows = [["nps", c.breakdown or ("all" if c.group == ALL_GROUP or compare is None
                                         else compare.id),
                  c.group, c.n, c.promoters, c.passives, c.detractors,
-                 c.score.estimate, c.score.ci_low, c.score.ci_high, c.suppressed, c.low_base,
-                 c.score.secondary] for c in num.nps]
-        cells = [("all", num.mean)] + [(b.breakdown.id, c) for b in num.mean_by
-                                       for c in b.cells]
-        rows += [["mean", bid, c.group, c.n, None, None, None, c.estimate, c.ci_low, c.ci_high,
-                  c.suppressed, c.low_base, c.secondary] for bid, c in cells]
-        out.append((f"question-{num.question.id}.csv", f"{num.question.short}: net promoter "
-                    "score and mean", to_csv(["measure", "breakdown", "group", "n", "promoters",
-                                              "passives", "detractors", "estimate", "ci_low",
-                                              "ci_high", "suppressed", "low_base",
-                                              "secondary"], rows)))
+                 c.score.estimate, c.score.ci_low, c.score.ci_high, *_precision(c.score),
+                 c.suppressed, c.low_base, c.score.secondary] for c in num.nps]
+        for measure, overall, by in _number_measures(num):
+            cells = [("all", overall)] + [(b.breakdown.id, c) for b in by for c in b.cells]
+            rows += [[measure, bid, c.group, c.n, None, None, None, c.estimate, c.ci_low,
+                      c.ci_high, *_precision(c), c.suppressed, c.low_base, c.secondary]
+                     for bid, c in cells]
+        what = "net promoter score and mean" if num.nps else "mean"
+        out.append((f"question-{num.question.id}.csv", f"{num.question.short}: {what}"
+                    f"{', total' if num.total else ''}", to_csv(
+                        ["measure", "breakdown", "group", "n", "promoters", "passives",
+                         "detractors", "estimate", "ci_low", "ci_high", *_PRECISION,
+                         "suppressed", "low_base", "secondary"], rows)))
+        if num.quantiles:
+            out.append((f"quantiles-{num.question.id}.csv", f"{num.question.short}: "
+                        "quantiles with intervals", to_csv(QUANTILE_FIELDS,
+                                                           quantile_rows(num))))
     crossed: dict[str, list[list[object]]] = {}
     for r in report.indicators:
         for x in r.crossed:

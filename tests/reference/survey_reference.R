@@ -122,6 +122,61 @@ trimmed <- trimWeights(raked, upper = 25, lower = 12, strict = TRUE)
 wt <- weights(trimmed)
 for (k in seq_along(wt)) put("rake_trim", "weight", d$id[k], wt[k])
 
+# Issue 15: standard errors, design effects (R's deff = "replace": against simple random
+# sampling with replacement of the same size), totals and counts, quantiles with their
+# Woodruff intervals (svyquantile's defaults: qrule = "math", interval.type = "mean"),
+# overall and in each domain, under each kind of design. Domains are subsets, as svyby makes.
+precision <- function(case, des, quantiles = TRUE) {
+  cell <- function(key, des) {
+    m <- svymean(~y, des, deff = "replace")
+    put(case, "mean", key, coef(m)); put(case, "mean_se", key, SE(m))
+    put(case, "mean_deff", key, deff(m))
+    p <- svymean(~yes01, des, deff = "replace")
+    put(case, "prop", key, coef(p)); put(case, "prop_se", key, SE(p))
+    put(case, "prop_deff", key, deff(p))
+    t <- svytotal(~y, des, deff = "replace")
+    put(case, "total", key, coef(t)); put(case, "total_se", key, SE(t))
+    put(case, "total_deff", key, deff(t))
+    k <- svytotal(~yes01, des, deff = "replace")
+    put(case, "count", key, coef(k)); put(case, "count_se", key, SE(k))
+    put(case, "count_deff", key, deff(k))
+    put(case, "degf", key, degf(des))
+    if (quantiles) {
+      q <- svyquantile(~y, des, c(0.25, 0.5, 0.75))$y
+      for (j in 1:3) {
+        pk <- paste(key, c("0.25", "0.5", "0.75")[j])
+        put(case, "quantile", pk, q[j, 1]); put(case, "quantile_low", pk, q[j, 2])
+        put(case, "quantile_high", pk, q[j, 3]); put(case, "quantile_se", pk, q[j, 4])
+      }
+    }
+  }
+  cell("All", des)
+  for (g in sort(unique(des$variables$grp))) cell(g, subset(des, grp == g))
+}
+d <- read("stratified")
+precision("p_design", svydesign(ids = ~1, strata = ~h, weights = ~w, fpc = ~fpc1, data = d))
+d <- read("cluster2")
+precision("p_cluster2", svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w,
+                                  fpc = ~fpc1 + fpc2, nest = TRUE, data = d))
+d <- read("rake")
+precision("p_srs", svydesign(ids = ~1, data = d))
+precision("p_weights", svydesign(ids = ~1, weights = ~w, data = d))
+raked_p <- rake(svydesign(ids = ~1, weights = ~w, data = d), list(~region, ~age),
+                list(pop_region, pop_age))
+precision("p_raked", raked_p)
+# The same raked weights treated as fixed sampling weights (rake.variance: fixed).
+d$rw <- weights(raked_p)
+precision("p_raked_fixed", svydesign(ids = ~1, weights = ~rw, data = d))
+d <- read("jk1")
+precision("p_jk1", svrepdesign(data = d, weights = ~w, repweights = "rw[0-9]+", type = "JK1",
+                               combined.weights = TRUE, scale = (ncol(d) - 6) / (ncol(d) - 5)),
+          quantiles = FALSE)
+# The tie case with its interval: values 1 to 10 each weighted 0.7.
+qi <- svyquantile(~x, ties, tp)$x
+for (k in seq_along(tp)) {
+  put("ties", "quantile_low", tp[k], qi[k, 2]); put("ties", "quantile_high", tp[k], qi[k, 3])
+}
+
 write.csv(do.call(rbind, out), file.path(here, "survey_reference.csv"), row.names = FALSE,
           quote = TRUE)
 cat("wrote", file.path(here, "survey_reference.csv"), "\n")
