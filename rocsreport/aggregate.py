@@ -245,9 +245,35 @@ def design_of(study: Study):
 
     d = study.design
     if d is None:
-        return None
+        # Raked weights with no declared design: R's svydesign(ids = ~1, weights = ~w)
+        # before rake(), so that the variance can allow for the raking.
+        return Design(study.survey.id, study.weight_column) if study.rake is not None else None
     return Design(study.survey.id, study.weight_column, d.strata, d.clusters, d.fpc,
                   d.lonely_psu)
+
+
+def calibration_of(con: duckdb.DuckDBPyConnection, study: Study):
+    """The raking to allow for in variances (``rake.variance: calibrated``), else None."""
+    from .design import Design, calibration
+
+    r = study.rake
+    if r is None or r.variance != "calibrated" or replicates_of(study) is not None:
+        return None
+    return calibration(con, Design(study.survey.id, study.design_weight),
+                       {q: dict(pairs) for q, pairs in r.margins}, r.epsilon, r.maxit)
+
+
+def cell_domain(study: Study, b: Breakdown | None, group: str | None) -> tuple[str, list]:
+    """SQL (with its parameters) for the respondents in one breakdown cell: the group's codes,
+    or for "Not stated" none of the breakdown's codes."""
+    if b is None:
+        return "TRUE", []
+    col = f"CAST({quote_ident(b.question)} AS VARCHAR)"
+    if group == NOT_STATED:
+        return (f"NOT coalesce(list_contains(?, {col}), false)",
+                [[c for g in b.groups for c in g.codes]])
+    codes = next(g.codes for g in b.groups if g.label == group)
+    return f"list_contains(?, {col})", [list(codes)]
 
 
 def replicates_of(study: Study):
@@ -266,9 +292,37 @@ def design_cells(con: duckdb.DuckDBPyConnection, study: Study,
                  variables: list[tuple[str, str, list[object], str, list[object]]]) -> dict:
     """Design-based estimates per variable and cell (breakdown id, group), under the study's
     design: one SQL pass for a one-stage design; cell by cell with a second-stage fpc."""
-    from .design import batch, estimate
+    out = _design_cells(con, study, variables)
+    cal = calibration_of(con, study)
+    if cal is None:
+        return out
+    from dataclasses import replace
 
-    d = design_of(study)
+    from .design import Component, calibrated_se, kind_of
+
+    bmap = {b.id: b for b in study.breakdowns}
+    jobs, keys = [], []
+    for name, y, yp, base, bp in variables:
+        assert not yp, "a calibrated variance needs y without parameters"
+        for key, est in out[name].items():
+            dom, dp = cell_domain(study, bmap.get(key[0]), key[1])
+            total = kind_of(name) == "total"
+            jobs.append([Component(y, f"({base}) AND ({dom})", (*bp, *dp),
+                                   0.0 if total else est.estimate,
+                                   1.0 if total else est.total_weight)])
+            keys.append((name, key))
+    for (name, key), se in zip(keys, calibrated_se(con, design_of(study), cal, jobs),
+                               strict=True):
+        out[name][key] = replace(out[name][key], se=se)
+    return out
+
+
+def _design_cells(con: duckdb.DuckDBPyConnection, study: Study,
+                  variables: list[tuple[str, str, list[object], str, list[object]]]) -> dict:
+    from .design import Design, batch, estimate, kind_of
+
+    # No declared design: R's svydesign(ids = ~1, weights = ~w) (totals, quantile intervals).
+    d = design_of(study) or Design(study.survey.id, study.weight_column)
     g = _Grouped(study, study.survey.id)
     out: dict[str, dict[CellKey, object]] = {v[0]: {} for v in variables}
     rep = replicates_of(study)
@@ -283,13 +337,13 @@ def design_cells(con: duckdb.DuckDBPyConnection, study: Study,
         return out
     if len(d.fpc) > 1 and len(d.clusters) > 1:
         for name, y, yp, base, bp in variables:
-            out[name][(None, None)] = estimate(con, d, y, base, params=[*bp, *yp])
+            out[name][(None, None)] = estimate(con, d, y, base, kind_of(name), [*bp, *yp])
             for b in g.breakdowns:
                 col = f"CAST({quote_ident(b.question)} AS VARCHAR)"
                 for grp in b.groups:
                     dom = f"({base}) AND list_contains(?, {col})"
                     out[name][(b.id, grp.label)] = estimate(
-                        con, d, y, dom, params=[*bp, list(grp.codes), *yp])
+                        con, d, y, dom, kind_of(name), [*bp, list(grp.codes), *yp])
         return out
     bcols, bparams = g.breakdown_columns()
     res = batch(con, d, bcols, bparams, len(g.breakdowns), variables)

@@ -206,22 +206,28 @@ def gallery(out: Path, studies: tuple[Path, ...], title: str, intro: str, no_pdf
 
 @main.command()
 @STUDY
-@click.argument("indicator")
+@click.argument("name")
 @click.option("--by", "breakdown", help="A breakdown id, e.g. role_group.")
+@click.option("--measure", type=click.Choice(["proportion", "mean", "total", "quantiles"]),
+              help="proportion or total for an indicator; mean, total or quantiles for a "
+                   "number question. Default: proportion, or mean.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True)
-def stats(study_dir: Path, indicator: str, breakdown: str | None, fmt: str) -> None:
-    """Print the estimates of one indicator: base, estimate, interval and flags.
+def stats(study_dir: Path, name: str, breakdown: str | None, measure: str | None,
+          fmt: str) -> None:
+    """Print the published estimates of an indicator or a number question: base, estimate,
+    interval, standard error, degrees of freedom, design effect, CV and flags.
 
     \b
     Example:
         rocsreport stats surveys/beyond-measurement roi_not_measured --by role_group --format json
+        rocsreport stats surveys/beyond-measurement recommend --by role_group --measure quantiles
     """
     from .pipeline import compute
     from .tables import estimate_rows, format_rows
 
     report, _ = compute(study_dir)
-    rows = estimate_rows(report, indicator, breakdown)
+    rows = estimate_rows(report, name, breakdown, measure)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
     else:

@@ -252,34 +252,71 @@ def _second_stage(con, d: Design, st, psu, ssu, w, y, domain, p, nh, r_hat, scal
 
 
 def weighted_quantile(con: duckdb.DuckDBPyConnection, d: Design, y: str, probs: list[float],
-                      domain: str = "TRUE") -> list[float]:
+                      domain: str = "TRUE", params: list[object] | None = None) -> list[float]:
     """R's svyquantile default rule (``qrule = "math"``), to the last bit: with the values in
     order (ties in their row order) and zero weights left out, the cumulative weights and
     their total are summed in extended precision and rounded to double, as R's ``cumsum``
     and ``sum`` do; the quantile is the last value whose cumulative weight is at most p times
     the total when it meets it exactly, and the next value otherwise (R's ``qs``). With values
     1 to 10 each weighted 0.7 this gives R's 2, 3, 4, 5, 5, 7 at p = .1 to .6."""
-    import numpy as np
+    return Sorted.of(con, d, y, domain, params).quantiles(probs)
 
-    w = _weight(d)
-    got = con.execute(
-        f"SELECT CAST(({y}) AS DOUBLE) AS y, {w} AS w FROM {quote_ident(d.table)} "
-        f"WHERE ({domain}) AND ({y}) IS NOT NULL AND {w} <> 0 ORDER BY 1, rowid").fetchnumpy()
-    xs = np.asarray(got["y"], dtype=np.float64)
-    if not len(xs):
-        return [float("nan")] * len(probs)
-    cum_ld = np.cumsum(np.asarray(got["w"], dtype=np.longdouble))
-    cumw = cum_ld.astype(np.float64)
-    total = np.float64(cum_ld[-1])
-    out = []
-    for p in probs:
-        pos = int(np.searchsorted(cumw, np.float64(p) * total, side="right")) - 1
-        if pos < 0:
-            out.append(float(xs[0]))
-            continue
-        exact = np.float64(p) - cumw[pos] / total == 0
-        out.append(float(xs[pos] if exact else xs[min(pos + 1, len(xs) - 1)]))
-    return out
+
+@dataclass(frozen=True)
+class Sorted:
+    """A domain's values in order (ties in row order) with their cumulative weights, summed
+    in extended precision and rounded to double as R's ``cumsum`` and ``sum`` are."""
+
+    xs: object  # numpy float64 array
+    cumw: object
+    total: float
+
+    @classmethod
+    def of(cls, con: duckdb.DuckDBPyConnection, d: Design, y: str, domain: str = "TRUE",
+           params: list[object] | None = None) -> Sorted:
+        import numpy as np
+
+        w = _weight(d)
+        got = con.execute(
+            f"SELECT CAST(({y}) AS DOUBLE) AS y, {w} AS w FROM {quote_ident(d.table)} "
+            f"WHERE ({domain}) AND ({y}) IS NOT NULL AND {w} <> 0 ORDER BY 1, rowid",
+            list(params or [])).fetchnumpy()
+        xs = np.asarray(got["y"], dtype=np.float64)
+        cum_ld = np.cumsum(np.asarray(got["w"], dtype=np.longdouble))
+        return cls(xs, cum_ld.astype(np.float64),
+                   float(np.float64(cum_ld[-1])) if len(xs) else 0.0)
+
+    def quantiles(self, probs: list[float]) -> list[float]:
+        import numpy as np
+
+        xs, cumw, total = self.xs, self.cumw, np.float64(self.total)
+        if not len(xs):
+            return [float("nan")] * len(probs)
+        out = []
+        for p in probs:
+            if not math.isfinite(p):
+                out.append(float("nan"))
+                continue
+            # R's qs(): the last position whose cumulative weight is at most p × total, or the
+            # first when there is none (R's last() gives 1); then, unless p falls exactly on
+            # it, the next value. So below the first value's share R gives the second value.
+            pos = max(int(np.searchsorted(cumw, np.float64(p) * total, side="right")) - 1, 0)
+            exact = np.float64(p) - cumw[pos] / total == 0
+            out.append(float(xs[pos] if exact else xs[min(pos + 1, len(xs) - 1)]))
+        return out
+
+
+def woodruff(sorted_values: Sorted, cdf: DesignEstimate, confidence: float = 0.95
+             ) -> tuple[float, float, float]:
+    """R's svyquantile interval (``interval.type = "mean"``, Woodruff 1952): a t interval,
+    on the design's degrees of freedom, for the estimated share at or below the quantile,
+    mapped back through the quantile rule; an end outside 0 to 1 is not available (NaN), as
+    in R. Returns (low, high, se), se being the interval's width over 2 t."""
+    tq = t_ppf(0.5 + confidence / 2, cdf.df)
+    lo, hi = cdf.estimate - tq * cdf.se, cdf.estimate + tq * cdf.se
+    low, high = sorted_values.quantiles([lo if lo >= 0 else math.nan,
+                                         hi if hi <= 1 else math.nan])
+    return low, high, (high - low) / (2 * tq)
 
 
 def rake(con: duckdb.DuckDBPyConnection, d: Design, margins: dict[str, dict[str, float]],
@@ -509,6 +546,13 @@ def difference(con: duckdb.DuckDBPyConnection, d: Design, y: str, domain_a: str,
     return DesignEstimate(ra - rb, math.sqrt(max(var, 0.0)), psus - len(nh), n, aa + ab)
 
 
+TOTAL = "total:"  # a variable named so is estimated as a total, not a mean
+
+
+def kind_of(name: str) -> str:
+    return "total" if name.startswith(TOTAL) else "mean"
+
+
 def _variable_columns(variables: list[tuple[str, str, list[object], str, list[object]]]
                       ) -> tuple[list[str], list[object]]:
     """For each variable k: d{k}, 1 inside its domain (base holds, y answered), and y{k}, its
@@ -582,10 +626,13 @@ def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
             a = sum(x[2] for x in per)
             if a == 0:
                 continue
-            r_hat = sum(x[3] for x in per) / a
-            var = stratum_variance(per, nh, d.lonely_psu, r_hat, a, "mean")
+            b = sum(x[3] for x in per)
+            kind = kind_of(name)
+            r_hat, scale = (b / a, a) if kind == "mean" else (0.0, 1.0)
+            var = stratum_variance(per, nh, d.lonely_psu, r_hat, scale, kind)
             df = sum(x[1] for x in per) - len(per)
-            out[name][key] = DesignEstimate(r_hat, math.sqrt(max(var, 0.0)), df,
+            out[name][key] = DesignEstimate(r_hat if kind == "mean" else b,
+                                            math.sqrt(max(var, 0.0)), df,
                                             int(sum(x[7] for x in per)), a)
     return out
 
@@ -788,7 +835,9 @@ def replicate_batch(con: duckdb.DuckDBPyConnection, rep: Replicates, breakdown_s
                        f"GROUP BY GROUPING SETS ({', '.join(sets)})",
                        [*breakdown_params, *params]).fetchall()
     width = 1 + 2 * len(cols_sql)
-    df = rep.df if rep.df is not None else len(rep.columns) - 1
+    full_df = rep.df if rep.df is not None else len(rep.columns) - 1
+    domain_df = ({} if rep.df is not None else
+                 replicate_domain_df(con, rep, breakdown_sql, breakdown_params, nb))
     out: dict[str, dict[tuple[int, tuple], DesignEstimate]] = {v[0]: {} for v in variables}
     for r in rows:
         flags, vals, a = r[:nb], r[nb:2 * nb], r[2 * nb:]
@@ -801,10 +850,53 @@ def replicate_batch(con: duckdb.DuckDBPyConnection, rep: Replicates, breakdown_s
             n, sums = block[0], block[1:]
             if not n or not sums[0]:
                 continue
-            thetas = [sums[2 * j + 1] / sums[2 * j] if sums[2 * j] else math.nan
-                      for j in range(len(cols_sql))]
+            thetas = ([sums[2 * j + 1] for j in range(len(cols_sql))]
+                      if kind_of(name) == "total" else
+                      [sums[2 * j + 1] / sums[2 * j] if sums[2 * j] else math.nan
+                       for j in range(len(cols_sql))])
             var = replicate_variance(thetas[0], thetas[1:], rep)
+            df = domain_df.get(key, full_df)
             out[name][key] = DesignEstimate(thetas[0], math.sqrt(var), df, int(n), sums[0])
+    return out
+
+
+# More distinct replicate-weight rows than this in one domain: the rank is taken on this many.
+_RANK_ROWS = 20_000
+
+
+def replicate_domain_df(con: duckdb.DuckDBPyConnection, rep: Replicates, breakdown_sql: str,
+                        breakdown_params: list[object], nb: int
+                        ) -> dict[tuple[int, tuple], int]:
+    """The degrees of freedom of each breakdown cell as R gives them for a subset of a
+    replicate design: the rank of the cell's replicate-weight matrix, less one (R's
+    ``degf.svyrep.design``). A replicate that drops a cluster with no member of the cell adds
+    nothing. Rows are divided by their full weight first, which leaves the rank alone; what is
+    left has one distinct row per cluster for jackknife and BRR weights, so the rank is taken
+    on those rows, not the respondents. Cells whose rank is the full one are left out."""
+    import numpy as np
+
+    if nb == 0:
+        return {}
+    w = f"CAST({quote_ident(rep.weight)} AS DOUBLE)"
+    ratios = ", ".join(
+        f"round(CAST({quote_ident(c)} AS DOUBLE) / (CASE WHEN {w} = 0 THEN 1 ELSE {w} END), 12)"
+        f" AS r{j}" for j, c in enumerate(rep.columns))
+    inner = f"SELECT {breakdown_sql}{ratios} FROM {quote_ident(rep.table)}"
+    rcols = ", ".join(f"r{j}" for j in range(len(rep.columns)))
+    full = len(rep.columns) - 1
+    out: dict[tuple[int, tuple], int] = {}
+    for k in range(nb):
+        rows = con.execute(
+            f"SELECT b{k}, {rcols} FROM (SELECT DISTINCT b{k}, {rcols} FROM ({inner}) "
+            f"WHERE b{k} IS NOT NULL) QUALIFY row_number() OVER (PARTITION BY b{k}) <= "
+            f"{_RANK_ROWS}", breakdown_params).fetchall()
+        by: dict[object, list] = {}
+        for r in rows:
+            by.setdefault(r[0], []).append(r[1:])
+        for value, mat in by.items():
+            rank = int(np.linalg.matrix_rank(np.array(mat, dtype=float), tol=None))
+            if rank - 1 < full:
+                out[(k, (value,))] = max(rank - 1, 1)
     return out
 
 

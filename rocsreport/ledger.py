@@ -307,11 +307,11 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
         name = path.rsplit("/", 1)[-1]
         if not path.startswith("data/") and path not in ("baselines.json", "baselines.csv"):
             continue
-        if name.startswith("methodology-") or name in ("relationship.csv",
-                                                        "relationship-sectors.csv",
-                                                        "index-change.csv"):
-            # Counts of records per source and the codebook; correlations are not additive;
-            # a change of a mean is published only where both means are (the difference of
+        if name.startswith("methodology-") or name.startswith("quantiles-") or name in (
+                "relationship.csv", "relationship-sectors.csv", "index-change.csv"):
+            # Counts of records per source and the codebook; correlations and quantiles are
+            # not additive (a quantile's base is its cell's mean's, withheld with it); a
+            # change of a mean is published only where both means are (the difference of
             # two published figures).
             continue
         if name == "organisations.csv" and st.get("benchmark", {}) and \
@@ -338,6 +338,8 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
                              row["group"], _num(row["n"]), _num(row["estimate"]),
                              row["suppressed"] == "True", f"{path} line {k}", iid,
                              _primary(row))
+        elif name == "totals.csv":
+            _totals(r, rows, path)
         elif name == "gaps.csv":
             bid = st["compare"]
             for k, row in enumerate(rows, 2):
@@ -369,6 +371,25 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
             raise RocsError(f"audit: {path} is not a download the ledger knows; a figure in it "
                             "could not be checked")
     return link_crossed(st, r.entries)
+
+
+def _totals(r: _Reader, rows, path):
+    """Totals are weighted sums (a study must be weighted to publish them): their bases are
+    respondents, as the same cells' proportions and means have."""
+    if not r.weighted:
+        raise RocsError(f"audit: {path} holds totals of an unweighted study; a total would "
+                        "be a count of respondents the ledger does not read")
+    for k, row in enumerate(rows, 2):
+        where = f"{path} line {k}"
+        bid = row["breakdown"]
+        if row["of"] == "indicator":
+            ind = r.st["indicators"][row["id"]]
+            r.proportion(ind["question"], ind["base"], ind["numerator"], bid, row["group"],
+                         _num(row["n"]), _num(row["estimate"]), row["suppressed"] == "True",
+                         where, f"{row['id']} total", _primary(row))
+        else:
+            r.mean(row["id"], bid, row["group"], _num(row["n"]), _num(row["estimate"]), where,
+                   f"{row['id']} total", row["suppressed"] == "True", _primary(row))
 
 
 def _crossed(r: _Reader, rows, path):
@@ -443,6 +464,8 @@ def _question(r: _Reader, rows, path, qid):
                           _count(_num(row[col]), n), where, unit, False,
                           f"{qid} {col}, {grp}: count", p)
         else:
+            if row["measure"] == "total" and not r.weighted:
+                raise RocsError(f"audit: {where} is a total of an unweighted study")
             r.mean(qid, row.get("breakdown") or None, row["group"], _num(row["n"]),
                    _num(row["estimate"]), where, f"{qid} mean", row["suppressed"] == "True",
                    _primary(row))

@@ -191,8 +191,9 @@ def _question_atoms(con, source: str, qid: str, q: dict, b: str | None,
         rows = con.execute(f"SELECT {a}, count(*), sum(CAST({col} AS DOUBLE)) FROM {src} "
                            f"WHERE {col} IS NOT NULL GROUP BY ALL").fetchall()
         for atom, n, total in rows:
-            out[atom]["n"] += n
-            out[atom]["sum"] += total
+            if n:  # a question nobody answered still gives one empty row with no groups
+                out[atom]["n"] += n
+                out[atom]["sum"] += total
     return out
 
 
@@ -484,7 +485,8 @@ def apply_units(report: Any, units: set[str]) -> Any:
         return tuple(replace(b, cells=tuple(w(b.breakdown.id, c) for c in b.cells)) for b in by)
 
     compare = report.compare
-    indicators = tuple(replace(r, by=bys(r.by)) for r in report.indicators)
+    indicators = tuple(replace(r, by=bys(r.by), total_by=bys(r.total_by))
+                       for r in report.indicators)
     gaps = []
     for g in report.gaps:
         if compare is not None and (f"{survey}|{compare.id}|{g.a.group}" in units or
@@ -522,7 +524,12 @@ def apply_units(report: Any, units: set[str]) -> Any:
                             score=withheld(c.group, secondary=True), suppressed=True,
                             low_base=False)
             cells.append(c)
-        numbers.append(replace(num, mean_by=bys(num.mean_by), nps=tuple(cells)))
+        quantiles = tuple(replace(c, n=None, estimate=None, ci_low=None, ci_high=None, se=None,
+                                  df=None, suppressed=True, secondary=True)
+                          if f"{survey}|{c.breakdown}|{c.group}" in units and not c.suppressed
+                          else c for c in num.quantiles)
+        numbers.append(replace(num, mean_by=bys(num.mean_by), total_by=bys(num.total_by),
+                               nps=tuple(cells), quantiles=quantiles))
     crosstabs = tuple(_crosstab_units(ct, survey, units) for ct in report.crosstabs)
     interviews = report.interviews
     if interviews is not None:

@@ -120,12 +120,36 @@ def _environment(study_root: Path) -> Environment:
                        pvalue=pvalue, cidigits=lambda e: ci_digits(e.ci_low, e.ci_high),
                        threshold=threshold, svg_width=svg_width, count=count,
                        date=formats.date, pvalue_words=pvalue_words,
-                       setting=setting, json_script=json_script)
+                       setting=setting, json_script=json_script,
+                       quantile_label=quantile_label)
     # Figures in the fixed wording ("95% confidence intervals", "the 5% level"), written in
     # the locale of the page being rendered.
     env.globals.update(p95=_Figure(0.95), p5=_Figure(0.05), p100=_Figure(1.0))
-    env.globals.update(change_words=change_words)
+    env.globals.update(change_words=change_words, quantile_rows=quantile_rows)
     return env
+
+
+def quantile_label(p: float) -> str:
+    """A probability as a reader names the quantile: "Median", "25th percentile"."""
+    if p == 0.5:
+        return "Median"
+    pc = round(p * 100, 6)
+    text = f"{pc:g}"
+    if pc == round(pc):
+        k = round(pc)
+        suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+        return f"{k}{suffix} percentile"
+    return f"{text}th percentile"
+
+
+def quantile_rows(cells: Any, breakdown: str) -> list[tuple[str, list[Any]]]:
+    """The quantile cells of one breakdown ("all" for everyone) as rows: (group, one cell per
+    probability, in the study's order)."""
+    rows: dict[str, list[Any]] = {}
+    for c in cells:
+        if c.breakdown == breakdown:
+            rows.setdefault(c.group, []).append(c)
+    return list(rows.items())
 
 
 def json_script(value: Any) -> Markup:
@@ -670,7 +694,7 @@ class Builder:
     def common(self) -> dict[str, Any]:
         r = self.report
         return {"report": r, "study": self.study, "ALL": ALL, "version": __version__,
-                "weighted": self.study.survey.weight is not None, **self.extra,
+                "weighted": self.study.weight_column is not None, **self.extra,
                 "rules": self.study.disclosure, "unit": self.study.unit,
                 "finding": lambda res: finding(res, self.study.unit),
                 "gap_sentence": gap_sentence, "pub": self.study.publication,

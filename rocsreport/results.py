@@ -15,12 +15,14 @@ from . import aggregate as agg
 from .aggregate import CellKey, Moments
 from .benchmark import BenchmarkResult, analyse_benchmark
 from .design import (
+    TOTAL,
     Design,
     DesignEstimate,
     RaoScott,
+    Sorted,
     rao_scott_sql,
     replicate_difference,
-    weighted_quantile,
+    woodruff,
 )
 from .design import difference as design_difference
 from .ingest import SourceLoad, quote_ident, sql_list
@@ -209,6 +211,9 @@ class IndicatorResult:
 
     wave_id: str | None = None  # the study's wave breakdown, when the latest wave leads
     crossed: tuple[CrossedCells, ...] = ()
+    # measure: total, the estimated population count with the outcome (None otherwise)
+    total: Estimate | None = None
+    total_by: tuple[BreakdownCells, ...] = ()
 
     @property
     def waves(self) -> BreakdownCells | None:
@@ -278,7 +283,27 @@ class NumberResult:
     mean: Estimate
     mean_by: tuple[BreakdownCells, ...]
     nps: tuple[NpsCell, ...]  # overall first, then the comparison groups; empty unless scale nps
-    quartiles: tuple[float, float, float] | None = None  # weighted, R's default rule
+    total: Estimate | None = None  # measure: total, the estimated population total
+    total_by: tuple[BreakdownCells, ...] = ()
+    quantiles: tuple[QuantileCell, ...] = ()  # every cell with a published mean, each p
+
+
+@dataclass(frozen=True)
+class QuantileCell:
+    """A weighted quantile (R's qrule "math") with its Woodruff interval; withheld where the
+    cell's mean is. An end of the interval outside the data is None (R's NaN)."""
+
+    breakdown: str  # "all" or a breakdown id
+    group: str
+    p: float
+    n: int | None
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    se: float | None
+    df: float | None
+    suppressed: bool
+    secondary: bool = False
 
 
 @dataclass(frozen=True)
@@ -386,10 +411,12 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
             ) -> Report:
     """Compute every published number of the report from the loaded database."""
     moments = agg.indicator_moments(con, study)
-    dcells = _design_cells(con, study) if study.design is not None else {}
+    dcells = _design_cells(con, study)
+    designed = has_design(study)
     compare = next((b for b in study.breakdowns if b.compare), None)
     indicators = []
     raw_gaps = []
+    ind_totals: dict[str, tuple | None] = {}
     for ind in study.indicators:
         cells = moments[ind.id]
         dc = dcells.get(ind.id, {})
@@ -398,12 +425,19 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
             return proportion_estimate(g, m, study, dc.get(key))
         overall = make(ALL, cells.get((None, None)), (None, None))
         by = _by_breakdowns(study, cells, make)
+        totals = dcells.get(TOTAL + ind.id)
+        if totals is not None:
+            def make_total(g, m, key=None, tc=totals):
+                return _total_estimate(g, m, study, tc.get(key))
+            totals = (make_total(ALL, cells.get((None, None)), (None, None)),
+                      _by_breakdowns(study, cells, make_total))
+        ind_totals[ind.id] = totals
         gap = None
         if compare is not None and compare.question in _survey_qids(study):
             a_lab, b_lab = compare.compare  # type: ignore[misc]
             ea = make(a_lab, cells.get((compare.id, a_lab)), (compare.id, a_lab))
             eb = make(b_lab, cells.get((compare.id, b_lab)), (compare.id, b_lab))
-            gap = (_gap_design(con, ind, ea, eb, compare, study) if study.design is not None
+            gap = (_gap_design(con, ind, ea, eb, compare, study) if designed
                    else _gap(ind, ea, eb, study))
             raw_gaps.append(gap)
         indicators.append((ind, overall, by, gap))
@@ -421,7 +455,8 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
     crossed = _crossed(con, study, [ind for ind, _, _, _ in indicators])
     ind_results = tuple(IndicatorResult(ind, study.question(ind.question), overall, by,
                                         gap_for.get(ind.id), change, wave_id,
-                                        crossed.get(ind.id, ()))
+                                        crossed.get(ind.id, ()),
+                                        *(ind_totals[ind.id] or (None, ())))
                         for (ind, overall, by, _), change in zip(indicators, changes,
                                                                  strict=True))
     survey_q = [q for q in study.questions_of(study.survey.id)]
@@ -430,7 +465,8 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         likert=tuple(_likert(con, study, q, dcells.get(f"mean:{q.id}", {}))
                      for q in survey_q if q.type == "likert"),
         multis=tuple(_multi(con, study, q) for q in survey_q if q.type == "multi"),
-        numbers=tuple(_number(con, study, q, dcells.get(f"mean:{q.id}", {})) for q in survey_q
+        numbers=tuple(_number(con, study, q, dcells.get(f"mean:{q.id}", {}),
+                              dcells.get(TOTAL + q.id)) for q in survey_q
                       if q.type == "number" and q.id not in _design_columns(study)),
         interviews=_interviews(con, study) if study.interviews else None,
         benchmark=analyse_benchmark(study, con) if study.benchmark else None,
@@ -447,22 +483,52 @@ def _indicator_sql(study: Study, ind: Indicator) -> tuple[str, list, str, list]:
             f"list_contains(?, {col})", [list(ind.base)])
 
 
+def has_design(study: Study) -> bool:
+    """Estimates are design-based: a declared design, or raked weights (whose variance
+    allows for the raking, as for R's svydesign(ids = ~1, weights = ~w) then rake())."""
+    return study.design is not None or study.rake is not None
+
+
 def _design_cells(con: duckdb.DuckDBPyConnection, study: Study) -> dict:
-    """Design-based estimates for every indicator and mean, over every breakdown cell."""
+    """Design-based estimates over every breakdown cell: every indicator and mean under a
+    design, and every total (``measure: total``) under any weighting."""
+    designed = has_design(study)
     variables = []
     for ind in study.indicators:
         y, yp, base, bp = _indicator_sql(study, ind)
-        variables.append((ind.id, y, yp, base, bp))
+        if designed:
+            variables.append((ind.id, y, yp, base, bp))
+        if ind.measure == "total":
+            variables.append((TOTAL + ind.id, y, yp, base, bp))
     for q in study.questions_of(study.survey.id):
-        if q.type == "likert":
+        if q.type == "likert" and designed:
             col = quote_ident(q.id)
             valid = [c.value for c in q.valid_codes]
             variables.append((f"mean:{q.id}", f"CAST({col} AS DOUBLE)", [],
                               f"list_contains(?, CAST({col} AS VARCHAR))", [valid]))
         elif q.type == "number" and q.id not in _design_columns(study):
-            variables.append((f"mean:{q.id}", f"CAST({quote_ident(q.id)} AS DOUBLE)", [],
-                              "TRUE", []))
-    return agg.design_cells(con, study, variables)
+            y = f"CAST({quote_ident(q.id)} AS DOUBLE)"
+            if designed:
+                variables.append((f"mean:{q.id}", y, [], "TRUE", []))
+            if q.measure == "total":
+                variables.append((TOTAL + q.id, y, [], "TRUE", []))
+    return agg.design_cells(con, study, variables) if variables else {}
+
+
+def _total_estimate(group: str, m: Moments | None, study: Study,
+                    de: DesignEstimate | None) -> Estimate:
+    """A population total (svytotal) with its t interval on the design's degrees of freedom;
+    its design effect against simple random sampling with replacement (R's deff =
+    "replace": svyvar × N² / n)."""
+    if m is None or de is None or \
+            disclosure.classify(m.n, study.disclosure) == disclosure.SUPPRESSED:
+        return withheld(group)
+    low = disclosure.classify(m.n, study.disclosure) == disclosure.LOW
+    lo, hi = de.t_ci(study.confidence)
+    srs = srs_variance(de.n, m.sw, m.swy, m.swy2)
+    return graded(Estimate(group, m.n, de.estimate, lo, hi, None, False, low, se=de.se,
+                           df=de.df, deff=_design_deff(de, srs and srs * de.total_weight ** 2),
+                           interval="t"), study)
 
 
 def _design_columns(study: Study) -> set[str]:
@@ -717,12 +783,17 @@ def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiRe
 
 
 def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
-            dmeans: dict | None = None) -> NumberResult:
+            dmeans: dict | None = None, dtotals: dict | None = None) -> NumberResult:
     dmeans = dmeans or {}
     m = agg.number_moments(con, study, q.id)
     mean = _mean_estimate(ALL, m.get((None, None)), study, dmeans.get((None, None)))
     mean_by = _by_breakdowns(study, m,
                              lambda g, mm, k: _mean_estimate(g, mm, study, dmeans.get(k)))
+    total, total_by = None, ()
+    if dtotals is not None:
+        total = _total_estimate(ALL, m.get((None, None)), study, dtotals.get((None, None)))
+        total_by = _by_breakdowns(study, m, lambda g, mm, k: _total_estimate(
+            g, mm, study, dtotals.get(k)))
     cells: list[NpsCell] = []
     if q.scale == "nps":
         counts = agg.code_counts(con, study, q.id)
@@ -740,12 +811,78 @@ def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
             cells += [replace(c, n=None, promoters=None, passives=None, detractors=None,
                               score=withheld(c.group, secondary=True), suppressed=True,
                               low_base=False) if c.group in extra else c for c in made]
-    quart = None
-    if not mean.suppressed:
-        d = Design(study.survey.id, study.weight_column)
-        quart = tuple(weighted_quantile(con, d, f"CAST({quote_ident(q.id)} AS DOUBLE)",
-                                        [0.25, 0.5, 0.75]))
-    return NumberResult(q, mean, mean_by, tuple(cells), quart)
+    return NumberResult(q, mean, mean_by, tuple(cells), total, total_by,
+                        _quantiles(con, study, q, mean, mean_by))
+
+
+def _quantiles(con: duckdb.DuckDBPyConnection, study: Study, q: Question, mean: Estimate,
+               mean_by: tuple[BreakdownCells, ...]) -> tuple[QuantileCell, ...]:
+    """The question's quantiles in every cell whose mean is published, each with R's
+    Woodruff interval: the design-based standard error of the estimated share at or below
+    the quantile (allowing for raking when the study's variance does), on the cell's degrees
+    of freedom. With replicate weights the quantiles are published without an interval."""
+    y = f"CAST({quote_ident(q.id)} AS DOUBLE)"
+    d = Design(study.survey.id, study.weight_column)
+    cells: list[tuple[str, Breakdown | None, Estimate]] = [("all", None, mean)]
+    cells += [(b.breakdown.id, b.breakdown, c) for b in mean_by for c in b.cells]
+    sorted_by, found = {}, {}
+    for bid, b, e in cells:
+        if e.suppressed:
+            continue
+        dom, dp = agg.cell_domain(study, b, None if b is None else e.group)
+        sorted_by[(bid, e.group)] = s = Sorted.of(con, d, y, dom, dp)
+        found[(bid, e.group)] = s.quantiles(list(q.quantiles))
+    cdfs: dict = {}
+    if agg.replicates_of(study) is None and found:
+        # One variable per breakdown and probability: the share at or below the quantile of
+        # the respondent's own cell of that breakdown.
+        variables = []
+        for bid, b, _ in cells[:1] + [(bc.breakdown.id, bc.breakdown, None) for bc in mean_by]:
+            for k, p in enumerate(q.quantiles):
+                if b is None:
+                    thr = repr(found[("all", ALL)][k]) if ("all", ALL) in found else "NULL"
+                else:
+                    whens = " ".join(
+                        f"WHEN {_literal(g)} THEN {found[(bid, g)][k]!r}"
+                        for (bb, g) in found if bb == bid)
+                    dom_case = _group_case(b)
+                    thr = f"(CASE ({dom_case}) {whens} ELSE NULL END)" if whens else "NULL"
+                variables.append((f"q:{bid}:{p!r}", f"CAST(({y}) <= {thr} AS INTEGER)", [],
+                                  "TRUE", []))
+        cdfs = agg.design_cells(con, study, variables)
+    out = []
+    for bid, b, e in cells:
+        for k, p in enumerate(q.quantiles):
+            if e.suppressed:
+                out.append(QuantileCell(bid, e.group, p, None, None, None, None, None, None,
+                                        True, e.secondary))
+                continue
+            qhat = found[(bid, e.group)][k]
+            de = cdfs.get(f"q:{bid}:{p!r}", {}).get((None, None) if b is None
+                                                     else (bid, e.group))
+            lo = hi = se = df = None
+            if de is not None:
+                lo, hi, se = woodruff(sorted_by[(bid, e.group)], de, study.confidence)
+                df = de.df
+            out.append(QuantileCell(bid, e.group, p, e.n, qhat, _finite(lo), _finite(hi),
+                                    _finite(se), df, False))
+    return tuple(out)
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _group_case(b: Breakdown) -> str:
+    """SQL for a row's group label in breakdown ``b`` (as aggregate's cells label it)."""
+    col = f"CAST({quote_ident(b.question)} AS VARCHAR)"
+    whens = " ".join(f"WHEN list_contains({sql_list(g.codes)}, {col}) THEN {_literal(g.label)}"
+                     for g in b.groups)
+    return f"CASE {whens} ELSE {_literal(agg.NOT_STATED)} END"
 
 
 def _nps_cell(group: str, codes: dict[str, Moments] | None, study: Study) -> NpsCell:

@@ -20,22 +20,58 @@ ESTIMATE_FIELDS = ("group", "n", "estimate", "ci_low", "ci_high", "se", "df", "d
                    "quality", "interval", "effective_n", "suppressed", "low_base")
 
 
-def estimate_rows(report: Report, indicator: str, breakdown: str | None = None
-                  ) -> list[dict[str, object]]:
-    """The overall cell, then one per group of ``breakdown``, as plain dicts."""
-    ids = [r.indicator.id for r in report.indicators]
-    if indicator not in ids:
-        raise RocsError(f"unknown indicator {indicator!r} (expected one of: {', '.join(ids)})")
-    res = report.indicator(indicator)
-    cells: list[Estimate] = [res.overall]
+MEASURES = ("proportion", "mean", "total", "quantiles")
+
+
+def estimate_rows(report: Report, name: str, breakdown: str | None = None,
+                  measure: str | None = None) -> list[dict[str, object]]:
+    """The overall cell, then one per group of ``breakdown``, as plain dicts, for an
+    indicator (``proportion``, or ``total``: its estimated population count) or a number
+    question (``mean``, ``total`` or ``quantiles``: one row per cell and probability). Every
+    row names its ``measure``; the default is the indicator's or question's own."""
+    ind = {r.indicator.id: r for r in report.indicators}
+    num = {n.question.id: n for n in report.numbers}
+    if name in ind:
+        res = ind[name]
+        measure = measure or "proportion"
+        allowed = ("proportion", "total")
+        series = {"proportion": (res.overall, res.by), "total": (res.total, res.total_by)}
+        what = f"indicator {name!r}"
+    elif name in num:
+        res = num[name]
+        measure = measure or "mean"
+        allowed = ("mean", "total", "quantiles")
+        series = {"mean": (res.mean, res.mean_by), "total": (res.total, res.total_by)}
+        what = f"number question {name!r}"
+    else:
+        raise RocsError(f"unknown indicator or number question {name!r} (expected one of: "
+                        f"{', '.join([*ind, *num])})")
+    if measure not in allowed:
+        raise RocsError(f"--measure {measure} does not apply to {what} (expected one of: "
+                        f"{', '.join(allowed)})")
+    if measure == "quantiles":
+        bids = {c.breakdown for c in res.quantiles} - {"all"}
+        _check_breakdown(breakdown, [b.breakdown.id for b in res.mean_by])
+        return [{"measure": "quantile", "breakdown": c.breakdown, "group": c.group,
+                 "probability": c.p, "n": c.n, "estimate": c.estimate, "ci_low": c.ci_low,
+                 "ci_high": c.ci_high, "se": c.se, "df": c.df, "suppressed": c.suppressed}
+                for c in res.quantiles
+                if c.breakdown == "all" or (c.breakdown == breakdown and breakdown in bids)]
+    overall, by = series[measure]
+    if overall is None:
+        raise RocsError(f"{what} has no total: add 'measure: total' to it in study.yaml "
+                        "(a total needs weights that gross up to the population)")
+    cells: list[tuple[str, Estimate]] = [("all", overall)]
     if breakdown is not None:
-        found = [b for b in res.by if b.breakdown.id == breakdown]
-        if not found:
-            bids = [b.breakdown.id for b in res.by]
-            raise RocsError(f"unknown breakdown {breakdown!r} (expected one of: "
-                            f"{', '.join(bids)})")
-        cells += found[0].cells
-    return [c.as_dict() for c in cells]
+        _check_breakdown(breakdown, [b.breakdown.id for b in by])
+        cells += [(breakdown, c) for b in by if b.breakdown.id == breakdown for c in b.cells]
+    return [{"measure": measure, "breakdown": bid, **c.as_dict()} for bid, c in cells]
+
+
+def _check_breakdown(breakdown: str | None, bids: list[str]) -> None:
+    if breakdown is not None and breakdown not in bids:
+        raise RocsError(f"unknown breakdown {breakdown!r} (expected one of: "
+                        f"{', '.join(bids)})")
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -73,17 +109,47 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def format_rows(rows: list[dict[str, object]], fmt: str) -> str:
     """``csv`` (full precision) or an aligned text ``table`` (rounded for reading)."""
+    quantiles = bool(rows) and rows[0]["measure"] == "quantile"
     if fmt == "csv":
-        return to_csv(ESTIMATE_FIELDS, [[r[k] for k in ESTIMATE_FIELDS] for r in rows])
-    header = ["group", "n", "estimate", "95% CI", "eff. n", "flag"]
+        fields = (["measure", "breakdown", "group", "probability", "n", "estimate", "ci_low",
+                   "ci_high", "se", "df", "suppressed"] if quantiles
+                  else ["measure", "breakdown", *ESTIMATE_FIELDS])
+        return to_csv(fields, [[r[k] for k in fields] for r in rows])
+    pct = bool(rows) and rows[0]["measure"] == "proportion"
+
+    def show(x: object, digits: int = 1) -> str:
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return "-"
+        return f"{100 * x:.{digits}f}%" if pct else f"{x:,.{digits}f}"
+
+    if quantiles:
+        header = ["group", "p", "n", "quantile", "95% CI", "se", "df"]
+    else:
+        header = ["group", "n", "estimate", "95% CI", "se", "cv", "df", "deff", "eff. n",
+                  "flag"]
     body = []
     for r in rows:
         if r["suppressed"]:
-            body.append([str(r["group"]), "-", "-", "-", "-", "suppressed (base too small)"])
+            body.append([str(r["group"]), *(["-"] * (len(header) - 2)),
+                         "suppressed (base too small)"] if not quantiles else
+                        [str(r["group"]), f"{r['probability']:g}", *(["-"] * 5)])
             continue
-        body.append([str(r["group"]), str(r["n"]), f"{100 * r['estimate']:.1f}%",
-                     f"{100 * r['ci_low']:.1f}% to {100 * r['ci_high']:.1f}%",
-                     f"{r['effective_n']:.1f}", "low base" if r["low_base"] else ""])
+        df = "normal" if r["df"] is None else f"{r['df']:g}"
+        if quantiles:
+            body.append([str(r["group"]), f"{r['probability']:g}", str(r["n"]),
+                         show(r["estimate"], 2),
+                         f"{show(r['ci_low'], 2)} to {show(r['ci_high'], 2)}",
+                         show(r["se"], 3), df])
+            continue
+        flags = [f for f in ("low base" if r["low_base"] else "",
+                             {"caution": "use with caution",
+                              "unreliable": "unreliable"}.get(str(r["quality"]), "")) if f]
+        body.append([str(r["group"]), str(r["n"]), show(r["estimate"]),
+                     f"{show(r['ci_low'])} to {show(r['ci_high'])}", show(r["se"], 2),
+                     "-" if r["cv"] is None else f"{100 * r['cv']:.1f}%", df,
+                     "-" if r["deff"] is None else f"{r['deff']:.2f}",
+                     "-" if r["effective_n"] is None else f"{r['effective_n']:.1f}",
+                     "; ".join(flags)])
     widths = [max(len(x[i]) for x in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in [header, *body]]
@@ -114,6 +180,38 @@ _EST = ["n", "estimate", "ci_low", "ci_high", *_PRECISION, "effective_n", "suppr
         "low_base", "secondary"]
 
 
+def _number_measures(num) -> list[tuple[str, Estimate, tuple]]:
+    out = [("mean", num.mean, num.mean_by)]
+    if num.total is not None:
+        out.append(("total", num.total, num.total_by))
+    return out
+
+
+QUANTILE_FIELDS = ["breakdown", "group", "probability", "n", "quantile", "ci_low", "ci_high",
+                   "se", "df", "suppressed", "secondary"]
+
+
+def quantile_rows(num) -> list[list[object]]:
+    return [[c.breakdown, c.group, c.p, c.n, c.estimate, c.ci_low, c.ci_high, c.se, c.df,
+             c.suppressed, c.secondary] for c in num.quantiles]
+
+
+def total_rows(report: Report) -> list[list[object]]:
+    """Every estimated total: indicators' population counts and number questions' totals."""
+    rows: list[list[object]] = []
+    for r in report.indicators:
+        if r.total is not None:
+            rows += [["indicator", r.indicator.id, "all", r.total.group, *_est(r.total)]]
+            rows += [["indicator", r.indicator.id, b.breakdown.id, c.group, *_est(c)]
+                     for b in r.total_by for c in b.cells]
+    for num in report.numbers:
+        if num.total is not None:
+            rows += [["question", num.question.id, "all", num.total.group, *_est(num.total)]]
+            rows += [["question", num.question.id, b.breakdown.id, c.group, *_est(c)]
+                     for b in num.total_by for c in b.cells]
+    return rows
+
+
 def csv_files(report: Report) -> list[tuple[str, str, str]]:
     """Every table of the report as (file name, description, CSV text), named by page id."""
     out: list[tuple[str, str, str]] = []
@@ -130,6 +228,10 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                     "breakdown", to_csv(["breakdown", "group", *_EST], rows)))
     out.append(("all-estimates.csv", "Every indicator by every breakdown, in one file",
                 to_csv(["indicator", "breakdown", "group", *_EST], every)))
+    totals = total_rows(report)
+    if totals:
+        out.append(("totals.csv", "Estimated population totals and counts, with intervals",
+                    to_csv(["of", "id", "breakdown", "group", *_EST], totals)))
     if report.gaps:
         out.append(("gaps.csv", "Perspective gaps with intervals and tests", to_csv(
             ["indicator", "group_a", "estimate_a", "n_a", "group_b", "estimate_b", "n_b",

@@ -41,28 +41,42 @@ def test_stats_json_roi_matches_statsmodels_wilson(example):
     lo, hi = proportion_confint(50, 125, alpha=0.05, method="wilson")  # source: statsmodels
     assert cells[0]["ci_low"] == pytest.approx(lo, abs=1e-9)
     assert cells[0]["ci_high"] == pytest.approx(hi, abs=1e-9)
-    assert set(cells[0]) == {"group", "n", "estimate", "ci_low", "ci_high", "effective_n",
-                             "suppressed", "low_base"}
+    assert set(cells[0]) == {"measure", "breakdown", "group", "n", "estimate", "ci_low",
+                             "ci_high", "se", "df", "deff", "cv", "quality", "interval",
+                             "effective_n", "suppressed", "low_base"}
+    # No design, no weights: the binomial SE the Wilson interval uses, on a normal interval;
+    # Kish's design effect of equal weights is 1 (hand calculation).
+    assert cells[0]["se"] == pytest.approx((0.4 * 0.6 / 125) ** 0.5, rel=1e-12)
+    assert cells[0]["cv"] == pytest.approx((0.4 * 0.6 / 125) ** 0.5 / 0.4, rel=1e-12)
+    assert cells[0]["df"] is None and cells[0]["interval"] == "wilson"
+    assert cells[0]["deff"] == pytest.approx(1.0, rel=1e-12)
+    assert cells[0]["measure"] == "proportion" and cells[0]["breakdown"] == "all"
 
 
 def test_stats_by_breakdown_table_and_suppressed_json(example):
     table = run("stats", example, "cost_not_measured", "--by", "role_group").output
+    assert table.splitlines()[0].split() == ["group", "n", "estimate", "95%", "CI", "se", "cv",
+                                             "df", "deff", "eff.", "n", "flag"]
+    # se: sqrt(.28 × .72 / 125) = 4.02 points; cv: 4.02 / 28 = 14.3%
     assert table.splitlines()[1].split() == ["All", "125", "28.0%", "20.9%", "to", "36.4%",
-                                             "125.0"]
+                                             "4.02%", "14.3%", "normal", "1.00", "125.0"]
     cells = json.loads(run("stats", example, "cost_not_measured", "--by", "sector",
                            "--format", "json").output)
     automotive = next(c for c in cells if c["group"] == "Automotive")
-    assert automotive == {"group": "Automotive", "n": None, "estimate": None, "ci_low": None,
-                          "ci_high": None, "effective_n": None, "suppressed": True,
-                          "low_base": False}
+    assert automotive == {"measure": "proportion", "breakdown": "sector",
+                          "group": "Automotive", "n": None, "estimate": None, "ci_low": None,
+                          "ci_high": None, "se": None, "df": None, "deff": None, "cv": None,
+                          "quality": "", "interval": None, "effective_n": None,
+                          "suppressed": True, "low_base": False}
 
 
 def test_unknown_indicator_is_one_line(example):
     result = run("stats", example, "roi")
     assert result.exit_code == 1
-    assert result.output == ("Error: unknown indicator 'roi' (expected one of: cost_not_measured,"
-                             " roi_not_measured, links_performance, vision_linked, "
-                             "operational_reliance, board_reviews_return)\n")
+    assert result.output == ("Error: unknown indicator or number question 'roi' (expected one "
+                             "of: cost_not_measured, roi_not_measured, links_performance, "
+                             "vision_linked, operational_reliance, board_reviews_return, "
+                             "recommend)\n")
 
 
 def test_validate_lists_every_problem_and_fails(make_study):

@@ -168,8 +168,9 @@ precision("p_raked", raked_p)
 d$rw <- weights(raked_p)
 precision("p_raked_fixed", svydesign(ids = ~1, weights = ~rw, data = d))
 d <- read("jk1")
+nrep <- length(grep("^rw[0-9]+$", names(d)))  # JK1: scale (R - 1) / R
 precision("p_jk1", svrepdesign(data = d, weights = ~w, repweights = "rw[0-9]+", type = "JK1",
-                               combined.weights = TRUE, scale = (ncol(d) - 6) / (ncol(d) - 5)),
+                               combined.weights = TRUE, scale = (nrep - 1) / nrep),
           quantiles = FALSE)
 # The tie case with its interval: values 1 to 10 each weighted 0.7.
 qi <- svyquantile(~x, ties, tp)$x
