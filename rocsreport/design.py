@@ -639,7 +639,9 @@ def batch(con: duckdb.DuckDBPyConnection, d: Design, breakdown_sql: str,
 
 @dataclass(frozen=True)
 class RaoScott:
-    """Rao-Scott second-order adjusted Pearson chi-square, F form (R's svychisq(statistic="F"))."""
+    """Rao-Scott second-order adjusted Pearson chi-square, F form (R's svychisq(statistic="F")),
+    with the first-order adjustment (statistic="Chisq"): X² over the mean generalised design
+    effect, against chi-square on (r - 1)(c - 1) degrees of freedom."""
 
     f: float
     ndf: float
@@ -648,6 +650,10 @@ class RaoScott:
     pearson: float
     rows: tuple[str, ...]
     cols: tuple[str, ...]
+    mean_deff: float = math.nan  # the mean of the generalised design effects, tr(Δ) / (r-1)(c-1)
+    first_order: float = math.nan  # X² / mean_deff
+    first_order_df: int = 0
+    first_order_p: float = math.nan
 
 
 def rao_scott(con: duckdb.DuckDBPyConnection, d: Design, row: str, col: str) -> RaoScott:
@@ -776,8 +782,13 @@ def rao_scott_sql(con: duckdb.DuckDBPyConnection, d: Design, r_sql: str, c_sql: 
     psus = sum(m for m, _ in nh.values())
     nu = psus - len(nh)
     f_stat = pearson / tr
+    from scipy.stats import chi2
+
+    k = delta.shape[0]
+    mean_deff = tr / k
     return RaoScott(f_stat, d0, d0 * nu, float(f_dist.sf(f_stat, d0, d0 * nu)), pearson,
-                    tuple(rows), tuple(cols))
+                    tuple(rows), tuple(cols), mean_deff, pearson / mean_deff, k,
+                    float(chi2.sf(pearson / mean_deff, k)))
 
 
 @dataclass(frozen=True)

@@ -308,11 +308,13 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
         if not path.startswith("data/") and path not in ("baselines.json", "baselines.csv"):
             continue
         if name.startswith("methodology-") or name.startswith("quantiles-") or name in (
-                "relationship.csv", "relationship-sectors.csv", "index-change.csv"):
+                "relationship.csv", "relationship-sectors.csv", "index-change.csv",
+                "crosstab-tests.csv", "crosstab-tests.json"):
             # Counts of records per source and the codebook; correlations and quantiles are
             # not additive (a quantile's base is its cell's mean's, withheld with it); a
             # change of a mean is published only where both means are (the difference of
-            # two published figures).
+            # two published figures); a crosstab's test is computed on its published columns
+            # only, so it holds nothing that they do not.
             continue
         if name == "organisations.csv" and st.get("benchmark", {}) and \
                 st["benchmark"].get("publish_organisation_scores"):

@@ -32,7 +32,7 @@ from . import __version__, formats
 from . import charts as ch
 from .benchmark import INDEX, NATIONAL, NPS
 from .errors import BuildError
-from .results import ALL, Estimate, Gap, IndicatorResult, Report
+from .results import ALL, Estimate, Gap, IndicatorResult, Report, has_design
 from .words import (
     capitalise,
     change_words,
@@ -694,7 +694,8 @@ class Builder:
     def common(self) -> dict[str, Any]:
         r = self.report
         return {"report": r, "study": self.study, "ALL": ALL, "version": __version__,
-                "weighted": self.study.weight_column is not None, **self.extra,
+                "weighted": self.study.weight_column is not None,
+                "design_based": has_design(self.study), **self.extra,
                 "rules": self.study.disclosure, "unit": self.study.unit,
                 "finding": lambda res: finding(res, self.study.unit),
                 "gap_sentence": gap_sentence, "pub": self.study.publication,

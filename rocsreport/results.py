@@ -705,9 +705,12 @@ def _mean_estimate(group: str, m: Moments | None, study: Study,
     if de is not None:
         lo, hi = de.t_ci(study.confidence)
         srs = srs_variance(de.n, m.sw, m.swy, m.swy2)
-        return graded(Estimate(group, m.n, de.estimate, lo, hi, float(m.n), False, low,
-                               se=de.se, df=de.df, deff=_design_deff(de, srs), interval="t"),
-                      study)
+        deff = _design_deff(de, srs)
+        # The effective n is the base over the design effect, as p(1 - p) / se² is for a
+        # proportion.
+        return graded(Estimate(group, m.n, de.estimate, lo, hi,
+                               m.n / deff if deff else float(m.n), False, low,
+                               se=de.se, df=de.df, deff=deff, interval="t"), study)
     mean, lo, hi, neff = mean_ci(m.n, m.sw, m.sw2, m.swy, m.swy2, study.confidence)
     ok = neff > 1
     return graded(Estimate(group, m.n, mean, lo, hi, neff, False, low,

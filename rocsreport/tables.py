@@ -196,6 +196,36 @@ def quantile_rows(num) -> list[list[object]]:
              c.suppressed, c.secondary] for c in num.quantiles]
 
 
+# Rao and Scott's tests of independence of a crosstab, as R's svychisq gives them: Pearson's
+# X² on the weighted table scaled to the sample size; the second-order F (statistic = "F")
+# with its degrees of freedom and p; the mean generalised design effect; and the first-order
+# statistic X² / mean deff (statistic = "Chisq") with its df and p. Columns withheld from the
+# table are left out of its test.
+TEST_FIELDS = ["pearson_x2", "rao_scott_f", "rao_scott_ndf", "rao_scott_ddf", "rao_scott_p",
+               "mean_deff", "first_order_x2", "first_order_df", "first_order_p"]
+
+
+def _test_values(test) -> list[object]:
+    if test is None:
+        return [None] * len(TEST_FIELDS)
+    return [test.pearson, test.f, test.ndf, test.ddf, test.p_value, test.mean_deff,
+            test.first_order, test.first_order_df, test.first_order_p]
+
+
+def crosstab_tests_json(report: Report) -> str:
+    """Every crosstab's test at full precision (JSON numbers: shortest round-trip form)."""
+    import json
+
+    def clean(x):
+        return None if isinstance(x, float) and not math.isfinite(x) else x
+
+    tests = [{"rows": ct.rows_question.id, "columns": ct.breakdown.id,
+              "columns_tested": [e.group for e in ct.columns if not e.suppressed],
+              **{k: clean(v) for k, v in zip(TEST_FIELDS, _test_values(ct.test), strict=True)}}
+             for ct in report.crosstabs]
+    return json.dumps({"tests": tests}, indent=1) + "\n"
+
+
 def total_rows(report: Report) -> list[list[object]]:
     """Every estimated total: indicators' population counts and number questions' totals."""
     rows: list[list[object]] = []
@@ -309,6 +339,7 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
     if report.crosstabs:
         rows = []
         for ct in report.crosstabs:
+            test = _test_values(ct.test)
             for r, label in enumerate(ct.row_labels):
                 for k, e in enumerate(ct.columns):
                     c = ct.cells[r][k]
@@ -316,12 +347,17 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                                  ct.letters[k], e.n, None if c is None else c.n,
                                  None if c is None else c.share,
                                  None if c is None else c.letters, e.suppressed,
-                                 e.secondary, ct.test.f if ct.test else None,
-                                 ct.test.p_value if ct.test else None])
+                                 e.secondary, *test])
         out.append(("crosstabs.csv", "Crosstabs: column shares, letters and Rao-Scott tests",
                     to_csv(["rows", "row", "columns", "column", "letter", "column_base", "n",
-                            "share", "higher_than", "suppressed", "secondary", "rao_scott_f",
-                            "rao_scott_p"], rows)))
+                            "share", "higher_than", "suppressed", "secondary", *TEST_FIELDS],
+                           rows)))
+        out.append(("crosstab-tests.csv", "Crosstabs: Rao-Scott tests of independence, in "
+                    "full", to_csv(["rows", "columns", *TEST_FIELDS],
+                                   [[ct.rows_question.id, ct.breakdown.id,
+                                     *_test_values(ct.test)] for ct in report.crosstabs])))
+        out.append(("crosstab-tests.json", "Crosstabs: Rao-Scott tests of independence, as "
+                    "JSON", crosstab_tests_json(report)))
     if report.study.rake is not None:
         out.append(("methodology-margins.csv", "Population margins for raking", to_csv(
             ["question", "answer", "population"],

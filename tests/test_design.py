@@ -270,6 +270,11 @@ def test_rao_scott_f_matches_svychisq(con, case):
     assert rs.ndf == pytest.approx(R[(case, "raoscott_ndf", "grp:region")], rel=REL)
     assert rs.ddf == pytest.approx(R[(case, "raoscott_ddf", "grp:region")], rel=REL)
     assert rs.p_value == pytest.approx(R[(case, "raoscott_p", "grp:region")], rel=REL)
+    # svychisq(statistic = "Chisq"): R reports X² itself, and the p-value of X² / mean(δ)
+    assert rs.pearson == pytest.approx(R[(case, "pearson_x2", "grp:region")], rel=REL)
+    assert rs.first_order_df == R[(case, "firstorder_df", "grp:region")]
+    assert rs.first_order_p == pytest.approx(R[(case, "firstorder_p", "grp:region")], rel=REL)
+    assert rs.first_order == pytest.approx(rs.pearson / rs.mean_deff, rel=1e-12)
 
 
 @pytest.mark.parametrize("case", ["jk1", "jkn"])

@@ -278,3 +278,72 @@ def test_precision_limits_are_checked(tmp_path, studies):
     (root / "study.yaml").write_text(text + "precision: {cv_caution: 0.4, cv_unreliable: 0.3}\n")
     out = CliRunner().invoke(main, ["validate", str(root)])
     assert out.exit_code != 0 and "precision" in out.output
+
+
+def test_crosstab_tests_are_published_in_full_as_r_gives_them(tmp_path, studies):
+    """svychisq(~grp + region, des) on the stratified design: statistic = "F" (F, ndf, ddf,
+    p) and statistic = "Chisq" (X² and the first-order p), in the crosstab CSVs and JSON."""
+    from rocsreport.pipeline import build
+
+    root = tmp_path / "crosstab"
+    shutil.copytree(studies["p_design"], root)
+    text = (root / "study.yaml").read_text().replace(
+        "breakdowns:\n", "breakdowns:\n  region: {label: Region, question: region}\n")
+    (root / "study.yaml").write_text(text + "crosstabs:\n  - {rows: grp, columns: region}\n")
+    site = build(root, tmp_path / "site", None, make_pdf=False).out
+    want = {"pearson_x2": "pearson_x2", "rao_scott_f": "raoscott_f",
+            "rao_scott_ndf": "raoscott_ndf", "rao_scott_ddf": "raoscott_ddf",
+            "rao_scott_p": "raoscott_p", "first_order_df": "firstorder_df",
+            "first_order_p": "firstorder_p"}
+    with (site / "data" / "crosstab-tests.csv").open() as f:
+        (row,) = list(csv.DictReader(f))
+    test = json.loads((site / "data" / "crosstab-tests.json").read_text())["tests"][0]
+    with (site / "data" / "crosstabs.csv").open() as f:
+        cells = list(csv.DictReader(f))
+    assert row["rows"] == test["rows"] == "grp" and test["columns"] == "region"
+    for field, stat in want.items():
+        r = R[("stratified", stat, "grp:region")]  # the same sample and design as p_design
+        assert float(row[field]) == pytest.approx(r, rel=REL), field
+        assert test[field] == pytest.approx(r, rel=REL), field
+        assert all(float(c[field]) == pytest.approx(r, rel=REL) for c in cells), field
+    # The first-order statistic is X² over the mean generalised design effect.
+    assert test["first_order_x2"] == pytest.approx(test["pearson_x2"] / test["mean_deff"],
+                                                   rel=1e-12)
+
+
+def _method(root: Path, out: Path) -> str:
+    import re
+
+    from rocsreport.pipeline import build
+
+    site = build(root, out, None, make_pdf=False).out
+    html = (site / "methodology.html").read_text(encoding="utf-8")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_methodology_names_the_variance_that_was_computed(tmp_path, studies):
+    # The raked study with its weight on the source and no design: design-based all the same.
+    root = tmp_path / "raked-no-design"
+    shutil.copytree(studies["p_raked"], root)
+    text = (root / "study.yaml").read_text()
+    (root / "study.yaml").write_text(text.replace("design: {weight: w}\n", "").replace(
+        "{file: data/r.csv, id: id}", "{file: data/r.csv, id: id, weight: w}"))
+    cal = _method(root, tmp_path / "cal")
+    fixed = _method(studies["p_raked_fixed"], tmp_path / "fixed")
+    design = _method(studies["p_design"], tmp_path / "design")
+    assert "No sampling design is declared" in cal and "No sampling design" not in design
+    assert "svydesign(ids = ~1, weights = ~w) followed by rake()" in cal
+    # ... and its estimates are R's for the raked design (same weights, same variance).
+    mean = stats(root, "y", "mean")[0]
+    assert mean["se"] == pytest.approx(R[("p_raked", "mean_se", "All")], rel=REL)
+    assert "Standard errors allow for the raking" in cal and "rake.variance: calibrated" in cal
+    assert "Standard errors treat the raked weights as given sampling weights" in fixed
+    assert "allow for the raking, as R's" not in fixed
+    for text in (cal, fixed, design):
+        assert 'deff = "replace"' in text and "Kish's, n/n" not in text
+        assert "Totals:" in text and "Quantiles:" in text  # y and yes_share declare them
+        assert "Net promoter score:" not in text  # no NPS item
+        assert "Crosstabs:" not in text  # no crosstab
+        assert "above 20% is marked “use with caution”, above 30% “unreliable”" in text
+    assert "strata h" in design and "A stratum with a single primary sampling unit" in design
+    assert "A stratum with a single" not in cal

@@ -27,6 +27,11 @@ estimates <- function(case, des) {
   rs <- svychisq(~grp + region, des, statistic = "F")
   put(case, "raoscott_f", "grp:region", rs$statistic); put(case, "raoscott_p", "grp:region", rs$p.value)
   put(case, "raoscott_ndf", "grp:region", rs$parameter[1]); put(case, "raoscott_ddf", "grp:region", rs$parameter[2])
+  # The first-order adjustment: Pearson's X^2 (on the weighted table scaled to the sample
+  # size) over the mean generalised design effect, against chi-square on (r-1)(c-1) df.
+  rc <- svychisq(~grp + region, des, statistic = "Chisq")
+  put(case, "pearson_x2", "grp:region", rc$statistic); put(case, "firstorder_p", "grp:region", rc$p.value)
+  put(case, "firstorder_df", "grp:region", rc$parameter[1])
   by <- svyby(~y, ~grp, des, svymean)
   for (g in by$grp) {
     put(case, "domain_mean", g, by[by$grp == g, "y"]); put(case, "domain_mean_se", g, by[by$grp == g, "se"])
