@@ -48,6 +48,18 @@ def test_every_pdf_is_tagged_with_its_metadata(example_builds, name):
             assert "Private: prepared for Northgate Motors" in page.extract_text(), k + 1
 
 
+@pytest.mark.parametrize("name", [*EXAMPLES, "private"])
+def test_no_pdf_link_points_at_the_builders_disk(example_builds, name):
+    """A relative link of the site (a download) becomes file:///… in a PDF: dead for every
+    reader and a leak of the folder it was built in. Links in a PDF are to its own pages
+    (internal destinations) or to the web."""
+    reader = PdfReader(pdfs(example_builds)[name])
+    uris = [a.get_object()["/A"].get("/URI") for page in reader.pages
+            for a in page.get("/Annots") or [] if "/A" in a.get_object()]
+    bad = [u for u in uris if u and not str(u).startswith(("http://", "https://", "mailto:"))]
+    assert not bad, bad[:5]
+
+
 def page_layout(path) -> list[tuple[float, bool, str]]:
     """Per page: the share of the text area used, whether a chapter starts on it (a 16 pt
     heading at its top), and its text."""
