@@ -267,6 +267,27 @@ def synth_service_index(respondents: int, out: Path, seed: int) -> None:
                f"{time.perf_counter() - start:.1f} s")
 
 
+@synth.command("rocs-tracker")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Study folder to write (data/ and, if missing, study.yaml).")
+@click.option("--seed", type=int, default=7, show_default=True)
+def synth_rocs_tracker(out: Path, seed: int) -> None:
+    """One organisation's year of the ROCS programme, after a baseline year: 15 areas, a
+    customer pulse and a staff survey every 3 weeks, and monthly business metrics.
+
+    Deterministic: the same seed always gives the same files.
+
+    \b
+    Example:
+        rocsreport synth rocs-tracker --out surveys/rocs-tracker
+    """
+    from .synth_tracker import rocs_tracker
+
+    start = time.perf_counter()
+    rocs_tracker(out, seed)
+    click.echo(f"wrote the rocs-tracker study to {out} in {time.perf_counter() - start:.1f} s")
+
+
 @main.command()
 @STUDY
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,

@@ -329,6 +329,9 @@ def _check_sql(q: Question, col: str, source: Source, study: Study
         if source.weight == q.id:
             sel(f"{col} IS NULL", [], "is missing; every row needs a weight")
             sel(f"{num} IS NOT NULL AND {num} <= 0", [], f"is not a positive weight ({q.id})")
+    elif q.type == "date":
+        sel(f"{col} IS NOT NULL AND TRY_CAST({v} AS DATE) IS NULL", [],
+            f"is not a date ({q.id}; expected a date written YYYY-MM-DD, such as 2025-01-06)")
     elif q.id in source.key_columns:
         sel(f"{col} IS NULL", [], "is missing; every row needs its id")
     elif q.type == "id" and q.references is not None and q.references != source.id:
@@ -352,6 +355,8 @@ def _typed(q: Question, col: str, decimal: str = ".") -> str:
         return f"CAST({v} AS INTEGER) AS {col}"
     if q.type == "number":
         return f"CAST({v} AS DOUBLE) AS {col}"
+    if q.type == "date":
+        return f"CAST({v} AS DATE) AS {col}"
     if q.type == "multi":
         # Options are kept sorted and distinct, so the same answer always loads the same way.
         return (f"list_sort(list_distinct(list_transform(str_split({col}, ?), "

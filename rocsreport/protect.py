@@ -100,7 +100,8 @@ def truths(con: duckdb.DuckDBPyConnection, report: Any, st: dict) -> Truth:
     bqs = sorted({b["question"] for b in st["breakdowns"].values()
                   if survey in st["questions"][b["question"]]["source"]})
     for qid, q in st["questions"].items():
-        if survey not in q["source"] or (q["type"] == "number" and qid in design_columns(study)):
+        if survey not in q["source"] or q["type"] == "date" or (
+                q["type"] == "number" and qid in design_columns(study)):
             continue
         for b in [None, *bqs]:
             tables[(f"q:{qid}", b)] = _question_atoms(con, survey, qid, q, b,

@@ -398,6 +398,7 @@ class Report:
     weighting: Weighting | None = None
     crosstabs: tuple[CrosstabResult, ...] = ()
     protection: object | None = None  # protect.Protection: what the audit-driven step did
+    tracker: object | None = None  # tracker.TrackerResult: the ROCS programme tracker
 
     @property
     def compare(self) -> Breakdown | None:
@@ -405,6 +406,14 @@ class Report:
 
     def indicator(self, iid: str) -> IndicatorResult:
         return next(r for r in self.indicators if r.indicator.id == iid)
+
+
+def _tracker(study: Study, con: duckdb.DuckDBPyConnection):
+    if study.tracker is None:
+        return None
+    from .tracker import analyse_tracker
+
+    return analyse_tracker(study, con)
 
 
 def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoad, ...]
@@ -472,6 +481,7 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         benchmark=analyse_benchmark(study, con) if study.benchmark else None,
         weighting=_weighting(con, study),
         crosstabs=tuple(_crosstab(con, study, c) for c in study.crosstabs),
+        tracker=_tracker(study, con),
     )
 
 

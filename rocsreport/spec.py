@@ -21,7 +21,7 @@ import yaml
 
 from .errors import SpecError
 
-QUESTION_TYPES = ("single", "multi", "likert", "number", "text", "id")
+QUESTION_TYPES = ("single", "multi", "likert", "number", "text", "id", "date")
 SOURCE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet",
                   ".xlsx": "xlsx", ".sav": "sav"}
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -84,6 +84,7 @@ class Question:
             "number": "DOUBLE",
             "text": "VARCHAR",
             "id": "VARCHAR",
+            "date": "DATE",
         }[self.type]
 
 
@@ -296,6 +297,7 @@ class Study:
     keep: tuple[str, ...] = ()  # publish.keep: files a user adds to the built site (CNAME)
     interactive: bool = False  # charts.interactive: tooltips and legends, drawn by vega-embed
     publication: Publication = field(default_factory=Publication)
+    tracker: Any = None  # trackspec.Tracker: the ROCS programme tracker
 
     @property
     def wave_breakdown(self) -> Breakdown | None:
@@ -570,7 +572,7 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
 TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
             "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
             "interviews", "pages", "benchmark", "design", "rake", "crosstabs", "publish",
-            "crossed", "publication", "charts", "precision")
+            "crossed", "publication", "charts", "precision", "tracker")
 
 
 def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
@@ -714,6 +716,10 @@ def load_study(root: Path) -> Study:
                f"{len(design.clusters)} stages and {len(design.fpc)} fpc: add design.weight "
                f"(the column of sampling weights), or an fpc for each stage")
     rake = _read_rake(ck, ck.get(raw, "rake", "", dict, required=False), qmap, sources)
+    from .trackspec import read_tracker
+
+    tracker = read_tracker(ck, ck.get(raw, "tracker", "", dict, required=False), qmap, sources,
+                           indicators)
     crosstabs = _read_crosstabs(ck, ck.get(raw, "crosstabs", "", list, required=False,
                                            default=[]), qmap, sources, breakdowns)
     crossed = _read_crossed(ck, ck.get(raw, "crossed", "", list, required=False, default=[]),
@@ -739,7 +745,7 @@ def load_study(root: Path) -> Study:
                  pages=pages,
                  benchmark=benchmark, design=design, rake=rake, crosstabs=crosstabs,
                  crossed=crossed, keep=keep, publication=publication,
-                 interactive=interactive, **meta)
+                 interactive=interactive, tracker=tracker, **meta)
 
 
 def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source, ...]:
