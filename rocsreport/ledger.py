@@ -309,12 +309,16 @@ def read_files(files: dict[str, str], st: dict) -> list[Entry]:
             continue
         if name.startswith("methodology-") or name.startswith("quantiles-") or name in (
                 "relationship.csv", "relationship-sectors.csv", "index-change.csv",
-                "crosstab-tests.csv", "crosstab-tests.json"):
+                "crosstab-tests.csv", "crosstab-tests.json", "tracker-cycles.csv",
+                "tracker-before-after.csv", "year-on-year.csv"):
             # Counts of records per source and the codebook; correlations and quantiles are
             # not additive (a quantile's base is its cell's mean's, withheld with it); a
             # change of a mean is published only where both means are (the difference of
             # two published figures); a crosstab's test is computed on its published columns
-            # only, so it holds nothing that they do not.
+            # only, so it holds nothing that they do not. A tracker's figures are by cycle,
+            # and a withheld cycle enters no limit, pool or total (tracker.py), so no
+            # difference of them gives it; the year on year is the organisation's own
+            # business metrics, not respondents' answers.
             continue
         if name == "organisations.csv" and st.get("benchmark", {}) and \
                 st["benchmark"].get("publish_organisation_scores"):

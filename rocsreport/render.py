@@ -299,6 +299,8 @@ class Builder:
 
     def pages(self) -> list[PageDoc]:
         r = self.report
+        if r.tracker is not None:
+            return self.tracker_pages()
         pages: list[PageDoc] = []
         narrative = {p.id: p for p in self.study.pages}
         index_body = self.narrative(narrative["index"].file) if "index" in narrative else ""
@@ -357,6 +359,80 @@ class Builder:
                 "iv": r.interviews,
                 "chart": self.chart("themes", lambda: ch.theme_grid(r.interviews))}))
         pages.append(PageDoc("methodology", "Methodology", "About", "_methodology.html"))
+        pages.append(PageDoc("data", "Data downloads", "About", "_data.html"))
+        return pages
+
+    def tracker_pages(self) -> list[PageDoc]:
+        """A tracker study's report: headline, programme overview, one page per area, the
+        rewards, the year on year, the methodology and the downloads. The survey's pooled
+        figures are not published: pooled over the cycles they would include a withheld
+        cycle, and the pooled figure less the published cycles would give it."""
+        from . import trackcharts as tc
+        from . import trackwords as tw
+
+        tr = self.report.tracker
+        t = tr.spec
+        order = [a for rid, _ in t.rewards for a in tr.areas if a.area.reward == rid]
+        grid_rows = [{"reward": t.reward_label(a.area.reward), "area": a.area.label,
+                      "cycle": c, "state": a.measures[0].state(c), "focus": c == a.focus}
+                     for a in order for c in tr.programme]
+        grid = self.chart("tracker:grid", lambda: tc.programme_grid(
+            grid_rows, [a.area.label for a in order], list(tr.programme),
+            [label for _, label in t.rewards]))
+        charts = {}
+        for a in tr.areas:
+            for m in a.measures:
+                rows = [{"cycle": p.cycle, "value": p.value,
+                         "lower": m.limits.lower[k], "upper": m.limits.upper[k],
+                         "rule": next((s.rule for s in m.signals if s.index == k), None),
+                         "better": next((m.improving(s) for s in m.signals if s.index == k),
+                                        None)}
+                        for k, p in enumerate(m.points)]
+                # A point firing both rules is marked by the stronger: beyond a limit.
+                for k, row in enumerate(rows):
+                    fired = [s for s in m.signals if s.index == k]
+                    if any(s.rule == "outside" for s in fired):
+                        row["rule"] = "outside"
+                        row["better"] = m.improving(next(s for s in fired
+                                                         if s.rule == "outside"))
+                unit = {"proportion": "Share (%)", "nps": "Net promoter score",
+                        "mean": "Mean score"}[m.measure.kind]
+                charts[(a.area.id, m.measure.id)] = self.chart(
+                    f"tracker:{a.area.id}:{m.measure.id}", lambda rows=rows, m=m, a=a, unit=unit:
+                    tc.control_chart(rows, m.measure.kind, m.measure.label, a.focus,
+                                     m.limits.centre, unit, m.chart_name))
+        verdict_rows = [{"reward": w.label, "verdict": tw.VERDICTS[v],
+                         "areas": w.count(v)} for w in tr.rewards
+                        for v in ("held", "faded", "none", "declined")]
+        rewards = self.chart("tracker:rewards", lambda: tc.reward_bars(
+            verdict_rows, [w.label for w in tr.rewards]))
+        year = None
+        if tr.year:
+            year = self.chart("tracker:year", lambda: tc.year_changes([
+                {"label": y.label, "change": 100 * y.relative,
+                 "lo": 100 * ((y.ci_low - 1) if y.kind == "rate" else y.ci_low / y.before),
+                 "hi": 100 * ((y.ci_high - 1) if y.kind == "rate" else y.ci_high / y.before)}
+                for y in tr.year]))
+        ctx = {"tr": tr, "tw": tw, "order": order}
+        narrative = {p.id: p for p in self.study.pages}
+        pages = [PageDoc("index", "Headline findings", "Findings", "_tracker_headline.html",
+                         dict(ctx, findings=tw.findings(tr), grid=grid),
+                         self.narrative(narrative["index"].file) if "index" in narrative
+                         else ""),
+                 PageDoc("programme", "Programme overview", "Programme",
+                         "_tracker_overview.html", dict(ctx, grid=grid)),
+                 PageDoc("rewards", "The four rewards", "Programme", "_tracker_rewards.html",
+                         dict(ctx, chart=rewards))]
+        if tr.year:
+            pages.append(PageDoc("year-on-year", "Year on year", "Programme",
+                                 "_tracker_year.html", dict(ctx, chart=year)))
+        pages += [PageDoc(p.id, p.title, "Findings", "_narrative.html", {},
+                          self.narrative(p.file)) for p in self.study.pages if p.id != "index"]
+        for a in sorted(tr.areas, key=lambda a: (a.focus is None, a.focus or 0)):
+            pages.append(PageDoc(f"area-{a.area.id}", a.area.label, "Areas",
+                                 "_tracker_area.html", dict(ctx, ar=a, charts=charts)))
+        pages.append(PageDoc("methodology", "Methodology", "About",
+                             "_tracker_methodology.html", ctx))
         pages.append(PageDoc("data", "Data downloads", "About", "_data.html"))
         return pages
 

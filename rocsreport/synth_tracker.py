@@ -44,7 +44,7 @@ MEASURES = (
     ("recognised", "staff", 5.8, 5, FADES, 1.5),
     ("recommend", "nps", 0.40, 6, SUSTAINED, 0.11),
     ("problem_free", "yes", 0.80, 7, FLAT, 0.0),
-    ("heard_good", "yes", 0.33, 8, NOISE, 0.05),
+    ("heard_good", "yes", 0.33, 8, NOISE, 0.07),
     ("tools", "staff", 6.1, 9, FLAT, 0.0),
     ("talked_up", "yes", 0.41, 10, SUSTAINED, 0.11),
     ("valued", "yes", 0.55, 11, SUSTAINED, 0.12),

@@ -157,6 +157,8 @@ def format_rows(rows: list[dict[str, object]], fmt: str) -> str:
 
 
 def _range_code(q: Question) -> Code:
+    if q.type == "date":
+        return Code("", "a date, YYYY-MM-DD", False)
     lo = "" if q.min is None else f"{q.min:g}"
     hi = "" if q.max is None else f"{q.max:g}"
     return Code("", f"{lo} to {hi}".strip(), False)
@@ -242,8 +244,69 @@ def total_rows(report: Report) -> list[list[object]]:
     return rows
 
 
+def methodology_csv_files(report: Report) -> list[tuple[str, str, str]]:
+    """The methodology's tables: records per source, and the codebook."""
+    return [
+        ("methodology-sources.csv", "Records read, loaded and rejected per source", to_csv(
+            ["source", "file", "rows", "loaded", "rejected"],
+            [[s.source, s.file, s.rows, s.loaded, s.rejected] for s in report.loads])),
+        ("methodology-questions.csv", "The questions used, with their answer codes", to_csv(
+            ["id", "type", "wording", "code", "label", "missing"],
+            [[q.id, q.type, q.wording, c.value, c.label, c.missing]
+             for q in report.study.questions if q.type not in ("id", "text")
+             for c in (q.codes or (_range_code(q),))]))]
+
+
+def tracker_csv_files(report: Report) -> list[tuple[str, str, str]]:
+    """A tracker's downloads: every measure by cycle with its limits and signals, the
+    before/after tests, and the year on year. A withheld cycle has no numbers."""
+    tr = report.tracker
+    cycles, tests = [], []
+    for a in tr.areas:
+        for m in a.measures:
+            for k, p in enumerate(m.points):
+                fired = [s for s in m.signals if s.index == k]
+                cycles.append([a.area.id, a.area.reward, m.measure.id, m.measure.kind,
+                               m.limits.kind, p.cycle, tr.first_day(p.cycle) or "",
+                               p.cycle <= 0, p.cycle == a.focus, p.n, p.value, p.ci_low,
+                               p.ci_high, m.limits.centre,
+                               None if p.suppressed else m.limits.lower[k],
+                               None if p.suppressed else m.limits.upper[k],
+                               ";".join(sorted({s.rule for s in fired})),
+                               m.state(p.cycle), p.suppressed, p.low_base])
+            ba = m.before_after
+            if ba is not None:
+                tests.append([a.area.id, m.measure.id, a.focus, ba.before_n, ba.before,
+                              ba.after_n, ba.after, ba.diff, ba.ci_low, ba.ci_high, ba.method,
+                              ba.p_value, ba.p_adjusted, ba.significant, m.verdict])
+    out = [("tracker-cycles.csv", "Every area's measures by cycle: estimate, interval, base, "
+            "centre line, control limits, the rules that fire, and the cell's state",
+            to_csv(["area", "reward", "measure", "kind", "chart", "cycle", "first_day",
+                    "baseline", "focus", "n", "estimate", "ci_low", "ci_high", "centre",
+                    "lower_limit", "upper_limit", "rules", "state", "suppressed",
+                    "low_base"], cycles)),
+           ("tracker-before-after.csv", "Each measure before and after its area's focus "
+            "cycle: difference, interval, test and Benjamini–Hochberg adjusted p",
+            to_csv(["area", "measure", "focus_cycle", "n_before", "before", "n_after", "after",
+                    "difference", "ci_low", "ci_high", "method", "p_value", "p_adjusted_bh",
+                    "significant", "verdict"], tests))]
+    if tr.year:
+        out.append(("year-on-year.csv", "Business metrics, the programme year against the "
+                    "year before, with intervals", to_csv(
+                        ["metric", "kind", "periods", "before", "programme", "before_ci_low",
+                         "before_ci_high", "programme_ci_low", "programme_ci_high", "change",
+                         "ci_low", "ci_high", "method", "p_value"],
+                        [[y.key, y.kind, y.periods, y.before, y.programme,
+                          *(y.before_ci or (None, None)), *(y.programme_ci or (None, None)),
+                          y.change, y.ci_low, y.ci_high, y.method, y.p_value]
+                         for y in tr.year])))
+    return out + methodology_csv_files(report)
+
+
 def csv_files(report: Report) -> list[tuple[str, str, str]]:
     """Every table of the report as (file name, description, CSV text), named by page id."""
+    if report.tracker is not None:
+        return tracker_csv_files(report)
     out: list[tuple[str, str, str]] = []
     out.append(("index.csv", "Every indicator, all respondents", to_csv(
         ["indicator", "label", *_EST],
@@ -362,14 +425,7 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
         out.append(("methodology-margins.csv", "Population margins for raking", to_csv(
             ["question", "answer", "population"],
             [[q, c, t] for q, pairs in report.study.rake.margins for c, t in pairs])))
-    out.append(("methodology-sources.csv", "Records read, loaded and rejected per source", to_csv(
-        ["source", "file", "rows", "loaded", "rejected"],
-        [[s.source, s.file, s.rows, s.loaded, s.rejected] for s in report.loads])))
-    out.append(("methodology-questions.csv", "The questions used, with their answer codes", to_csv(
-        ["id", "type", "wording", "code", "label", "missing"],
-        [[q.id, q.type, q.wording, c.value, c.label, c.missing]
-         for q in report.study.questions if q.type not in ("id", "text")
-         for c in (q.codes or (_range_code(q),))])))
+    out += methodology_csv_files(report)
     iv = report.interviews
     if iv is not None:
         rows = [[t.code, t.label, g, iv.bases[k], t.interviewees[k], t.organisations[k],
