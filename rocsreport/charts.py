@@ -65,10 +65,14 @@ class Chart:
 
 
 def _source_hash() -> str:
+    """The hash of the modules that draw charts: this one and the tracker's, so that a cached
+    chart is never served after either changed."""
     import hashlib
     from pathlib import Path
 
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    here = Path(__file__).parent
+    return hashlib.sha256(b"".join((here / f).read_bytes()
+                                   for f in ("charts.py", "trackcharts.py"))).hexdigest()
 
 
 def memo(fn):

@@ -49,8 +49,8 @@ def control_chart(rows: list[dict[str, Any]], kind: str, label: str, focus: int 
         y_lo, y_hi = max(0.0, y_lo), min(100.0, y_hi)
     ys = alt.Scale(domain=[y_lo, y_hi], zero=False, nice=False)
     xs = alt.Scale(domain=[lo_c - 0.5, hi_c + 0.5], nice=False)
-    x = alt.X("cycle:Q", scale=xs, title="Cycle (0 and before: the baseline year)",
-              axis=alt.Axis(values=[c for c in cycles if c % 4 == 0], format="d"))
+    x = alt.X("cycle:Q", scale=xs, title="Cycle (0 and before: baseline)",
+              axis=alt.Axis(values=[c for c in cycles if c % 8 == 0], format="d"))
     base = alt.Chart(alt.Data(values=pts))
     layers = []
     if focus is not None:
@@ -91,8 +91,9 @@ def control_chart(rows: list[dict[str, Any]], kind: str, label: str, focus: int 
                             title=None, legend=alt.Legend(orient="bottom", columns=2)),
             shape=alt.Shape("kind:N", sort=kinds, scale=alt.Scale(domain=kinds, range=shapes),
                             title=None), tooltip=alt.Tooltip("detail:N")))
+    # Narrow enough for a phone without scrolling: the programme year is at the right.
     chart = alt.layer(*layers, start, mid, *limits, line, dots, *marks).properties(
-        width=520, height=200)
+        width=290, height=200)
     return Chart(_svg(chart), _control_alt(pts, kind, label, focus, centre, chart_name))
 
 
