@@ -320,7 +320,8 @@ def test_every_tracker_problem_is_named_by_key_path(tmp_path):
     root = _study(tmp_path, "    cycle_weeks: 3",
                   "    cycle_weeks: 0\n    focus: [award, nope, award]")
     text = (root / "study.yaml").read_text().replace(
-        "reward: recognition, measures: [heard_good_yes]", "reward: fame, measures: [heard_good_yes]")
+        "reward: recognition, measures: [heard_good_yes]",
+        "reward: fame, measures: [heard_good_yes]")
     (root / "study.yaml").write_text(text.replace("wave: fielded", "wave: recommend_x"))
     with pytest.raises(SpecError) as exc:
         load_study(root)
