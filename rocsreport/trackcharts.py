@@ -58,7 +58,7 @@ def control_chart(rows: list[dict[str, Any]], kind: str, label: str, focus: int 
             fill=FOCUS_FILL, stroke=FOCUS_LINE, strokeWidth=1, strokeDash=[3, 2]).encode(
             x=alt.X("a:Q", scale=xs), x2="b:Q")
         tag = alt.Chart(alt.Data(values=[{"x": focus, "t": "Focus"}])).mark_text(
-            baseline="top", dy=2, fontSize=10, color=FOCUS_LINE).encode(
+            baseline="top", dy=2, fontSize=11, color=FOCUS_LINE).encode(
             x=alt.X("x:Q", scale=xs), y=alt.value(0), text="t:N")
         layers += [band, tag]
     start = alt.Chart(alt.Data(values=[{"x": 0.5}])).mark_rule(
@@ -140,7 +140,7 @@ def programme_grid(rows: list[dict[str, Any]], areas: list[str], cycles: list[in
     rect = base.mark_rect(stroke=PALE_LINE, strokeWidth=0.5).encode(
         color=alt.Color("fill:N", scale=None), tooltip=alt.Tooltip("detail:N")).properties(
         name="cells")
-    text = base.mark_text(fontSize=10, fontWeight="bold").encode(
+    text = base.mark_text(fontSize=11, fontWeight="bold").encode(
         text="text:N", color=alt.Color("ink:N", scale=None)).properties(name="cell_labels")
     chart = alt.layer(rect, text).resolve_scale(color="independent").properties(
         width=20 * len(cycles), height=alt.Step(18)).facet(

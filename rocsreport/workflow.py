@@ -74,7 +74,8 @@ jobs:
 """
 
 
-EXAMPLES = ("surveys/beyond-measurement", "surveys/service-index", "surveys/design-example")
+EXAMPLES = ("surveys/beyond-measurement", "surveys/service-index", "surveys/design-example",
+            "surveys/rocs-tracker")
 
 
 def repository_workflow() -> str:

@@ -12,7 +12,7 @@ os.environ.setdefault("ROCSREPORT_VALIDATE_CHARTS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "surveys" / "beyond-measurement"
-EXAMPLES = ("beyond-measurement", "service-index", "design-example")
+EXAMPLES = ("beyond-measurement", "service-index", "design-example", "rocs-tracker")
 
 
 @pytest.fixture(scope="session")
