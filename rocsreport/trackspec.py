@@ -144,7 +144,7 @@ def read_tracker(ck: Any, raw: dict[str, Any] | None, qmap: dict[str, Any], sour
                "(type: date) or a number question holding the cycle number")
     wave_type = wq.type if wq is not None else "number"
 
-    sched = ck.get(raw, "schedule", path, dict, default={})
+    sched = ck.get(raw, "schedule", path, dict, required=False, default={})
     ck.unknown_keys(sched, ("start", "cycle_weeks", "focus"), f"{path}.schedule")
     start = None
     if wave_type == "date":

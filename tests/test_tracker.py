@@ -336,3 +336,46 @@ def test_every_tracker_problem_is_named_by_key_path(tmp_path):
                for m in msgs)
     assert ("study.yaml: tracker.schedule.focus[2]: area 'award' is in focus twice (cycles 1 "
             "and 3); each area has one focus cycle") in msgs
+
+
+def test_a_small_tracker_with_cycle_numbers_builds_from_the_readme(tmp_path):
+    """A study written from the README: the wave is a cycle number, one area, no business
+    metrics. Cycle 3 of 'served' jumps to 90% against a baseline of 50% (n = 40 a cycle):
+    p̄ = 0.5, limits 0.5 ± 3·sqrt(0.25/40) = 0.5 ± 0.237, so 0.9 is beyond the upper limit."""
+    from rocsreport.pipeline import build
+
+    root = tmp_path / "mini"
+    (root / "data").mkdir(parents=True)
+    shares = {-3: 20, -2: 21, -1: 19, 0: 20, 1: 20, 2: 21, 3: 36, 4: 35}
+    rows = ["rid,cycle,served"]
+    for c, yes in shares.items():
+        rows += [f"r{c}_{k},{c},{'Yes' if k < yes else 'No'}" for k in range(40)]
+    (root / "data" / "pulse.csv").write_text("\n".join(rows) + "\n")
+    (root / "study.yaml").write_text("""\
+title: Mini tracker
+synthetic: true
+unit: customers
+sources:
+  pulse: {file: data/pulse.csv, id: rid}
+questions:
+  - {id: rid, type: id}
+  - {id: cycle, type: number, wording: Cycle}
+  - {id: served, type: single, wording: "Were you served well?", codes: ["Yes", "No"]}
+indicators:
+  served_yes: {label: Served well, question: served, numerator: ["Yes"]}
+tracker:
+  wave: cycle
+  areas:
+    service: {label: Good service, reward: repeat, measures: [served_yes]}
+""")
+    result = build(root, tmp_path / "site", None, make_pdf=False)
+    t = result.report.tracker
+    m = t.area("service").measures[0]
+    assert t.cycles == (-3, -2, -1, 0, 1, 2, 3, 4) and m.focus == 1
+    assert m.limits.centre == pytest.approx(80 / 160, abs=1e-15)
+    assert m.upper(3) == pytest.approx(0.5 + 3 * math.sqrt(0.25 / 40), abs=1e-15)
+    assert [(m.points[s.index].cycle, s.rule) for s in m.signals] == [(3, OUTSIDE),
+                                                                       (4, OUTSIDE)]
+    assert m.verdict == "held"
+    assert (tmp_path / "site" / "area-service.html").is_file()
+    assert not (tmp_path / "site" / "year-on-year.html").exists()
