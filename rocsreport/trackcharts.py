@@ -8,7 +8,7 @@ from typing import Any
 
 import altair as alt
 
-from .charts import AXIS, BAR, INK, MUTED, PALE_FILL, PALE_LINE, Chart, _svg, memo
+from .charts import AXIS, BAR, INK, MUTED, PALE_FILL, PALE_LINE, Chart, _svg, _two_lines_expr, memo
 from .words import number, signed
 
 BETTER, WORSE = BAR, "#b3261e"
@@ -134,16 +134,23 @@ def programme_grid(rows: list[dict[str, Any]], areas: list[str], cycles: list[in
                                 + (" (its focus cycle)" if r["focus"] else "")))
     cols = [str(c) for c in cycles]
     base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y("area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=230)),
+        # Long names on two lines and narrow cells: the whole year fits a phone's width.
+        y=alt.Y("area:N", sort=areas, title=None, axis=alt.Axis(
+            labelLimit=150, labelExpr=_two_lines_expr(areas, 18),
+            # A two-line name is centred on its row (Vega grows a block downwards).
+            labelOffset={"condition": {"test": "length(datum.value) > 18 && "
+                                                "indexof(datum.value, ' ') > 0", "value": -6},
+                         "value": 0})),
         x=alt.X("col:N", sort=cols, title="Programme cycle",
-                axis=alt.Axis(orient="top", labelAngle=0)))
+                axis=alt.Axis(orient="top", labelAngle=0, labelFontSize=11,
+                              labelExpr="datum.value % 2 == 1 ? datum.label : ''")))
     rect = base.mark_rect(stroke=PALE_LINE, strokeWidth=0.5).encode(
         color=alt.Color("fill:N", scale=None), tooltip=alt.Tooltip("detail:N")).properties(
         name="cells")
     text = base.mark_text(fontSize=11, fontWeight="bold").encode(
         text="text:N", color=alt.Color("ink:N", scale=None)).properties(name="cell_labels")
     chart = alt.layer(rect, text).resolve_scale(color="independent").properties(
-        width=20 * len(cycles), height=alt.Step(18)).facet(
+        width=12 * len(cycles), height=alt.Step(26)).facet(
         row=alt.Row("reward:N", sort=rewards, title=None, header=alt.Header(
             labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
             labelFontWeight="bold", labelFontSize=11))).resolve_scale(y="independent")
