@@ -116,7 +116,7 @@ def test_wrong_types_name_what_was_expected(make_study):
     assert exc.value.problems[:2] == [
         "study.yaml: synthetic: expected true or false, got 'maybe'",
         "study.yaml: questions[1] (grp).type: unknown type 'choice' (expected one of: single, "
-        "multi, likert, number, text, id)",
+        "multi, likert, number, text, id, date)",
     ]
 
 

@@ -379,3 +379,19 @@ tracker:
     assert m.verdict == "held"
     assert (tmp_path / "site" / "area-service.html").is_file()
     assert not (tmp_path / "site" / "year-on-year.html").exists()
+
+
+def test_a_bad_date_is_rejected_with_its_file_row_column_and_value(tmp_path):
+    from rocsreport.pipeline import validate
+
+    root = tmp_path / "rocs"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".rocsreport"))
+    path = root / "data" / "pulse.csv"
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[1], "2025-13-40", 1)
+    path.write_text("\n".join(lines) + "\n")
+    problems = validate(root).problems
+    assert len(problems) == 1, problems
+    msg = problems[0]
+    assert "data/pulse.csv" in msg and "line 4" in msg and "fielded" in msg
+    assert "'2025-13-40'" in msg and "expected a date written YYYY-MM-DD" in msg
