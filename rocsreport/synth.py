@@ -149,12 +149,9 @@ def study_yaml() -> str:
         encoding="utf-8")
 
 
-def service_index(respondents: int, out: Path, seed: int = SEED) -> Path:
-    """Write the service-index study (study.yaml and data/) into ``out``. Returns ``out``."""
-    if not 1 <= respondents <= MAX_RESPONDENTS:
-        raise RocsError(f"--respondents must be between 1 and {MAX_RESPONDENTS:,}, "
-                        f"got {respondents:,}")
-    out = Path(out)
+def write_study(out: Path, seed: int, make, yaml_text: str) -> None:
+    """Generate a study's data files into ``out/data`` through a temporary folder (a failed
+    run leaves the previous files), and write its study.yaml if there is none."""
     data = out / "data"
     tmp = out / ".data.tmp"
     if tmp.exists():
@@ -163,11 +160,7 @@ def service_index(respondents: int, out: Path, seed: int = SEED) -> Path:
     con = duckdb.connect()
     try:
         _macros(con, seed)
-        _organisations(con)
-        con.execute(f"COPY (SELECT org_id, name, sector FROM orgs ORDER BY o) TO "
-                    f"'{tmp / 'organisations.csv'}' (HEADER, DELIMITER ',')")
-        _responses(con, respondents, tmp / "responses.parquet")
-        _metrics(con, tmp / "metrics.csv")
+        make(con, tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -178,5 +171,22 @@ def service_index(respondents: int, out: Path, seed: int = SEED) -> Path:
         os.replace(f, data / f.name)
     tmp.rmdir()
     if not (out / "study.yaml").exists():
-        (out / "study.yaml").write_text(study_yaml(), encoding="utf-8")
+        (out / "study.yaml").write_text(yaml_text, encoding="utf-8")
+
+
+def service_index(respondents: int, out: Path, seed: int = SEED) -> Path:
+    """Write the service-index study (study.yaml and data/) into ``out``. Returns ``out``."""
+    if not 1 <= respondents <= MAX_RESPONDENTS:
+        raise RocsError(f"--respondents must be between 1 and {MAX_RESPONDENTS:,}, "
+                        f"got {respondents:,}")
+    out = Path(out)
+
+    def make(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+        _organisations(con)
+        con.execute(f"COPY (SELECT org_id, name, sector FROM orgs ORDER BY o) TO "
+                    f"'{tmp / 'organisations.csv'}' (HEADER, DELIMITER ',')")
+        _responses(con, respondents, tmp / "responses.parquet")
+        _metrics(con, tmp / "metrics.csv")
+
+    write_study(out, seed, make, study_yaml())
     return out

@@ -18,14 +18,12 @@ The data is ILLUSTRATIVE: it describes no real organisation or person.
 
 from __future__ import annotations
 
-import os
-import shutil
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
-from .synth import _macros
+from .synth import write_study
 
 SEED = 7  # the seed whose draws show the planted patterns and no chance signal (tests check)
 START = "2025-01-06"  # cycle 1
@@ -169,27 +167,12 @@ def study_yaml() -> str:
 
 def rocs_tracker(out: Path, seed: int = SEED) -> Path:
     """Write the rocs-tracker study (study.yaml and data/) into ``out``. Returns ``out``."""
-    out = Path(out)
-    data, tmp = out / "data", out / ".data.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    con = duckdb.connect()
-    try:
-        _macros(con, seed)
+    def make(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
         _cycles(con)
         _pulse(con, tmp / "pulse.csv")
         _staff(con, tmp / "staff.csv")
         _business(con, tmp / "business.csv")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        con.close()
-    data.mkdir(parents=True, exist_ok=True)
-    for f in sorted(tmp.iterdir()):
-        os.replace(f, data / f.name)
-    tmp.rmdir()
-    if not (out / "study.yaml").exists():
-        (out / "study.yaml").write_text(study_yaml(), encoding="utf-8")
+
+    out = Path(out)
+    write_study(out, seed, make, study_yaml())
     return out
