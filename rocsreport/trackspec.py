@@ -219,7 +219,13 @@ def read_tracker(ck: Any, raw: dict[str, Any] | None, qmap: dict[str, Any], sour
                 ck.add(mpath, f"unknown indicator {m!r} (expected an indicator: "
                        f"{', '.join(sorted(inds)) or 'none declared'}; or a number question: "
                        f"{', '.join(sorted(q.id for q in qmap.values() if q.type == 'number'))})")
+        weights = {src.id: src.weight for src in sources if src.weight}
         for m in measures:
+            if m.source in weights:
+                ck.add(f"{apath}.measures", f"{m.id!r} is answered in source {m.source!r}, "
+                       f"which is weighted ({weights[m.source]!r}); a tracker's control "
+                       "charts count answers unweighted, so a weighted source would be "
+                       "reported wrongly: track an unweighted source")
             if wave and wq is not None and m.source not in wq.sources:
                 ck.add(f"{apath}.measures", f"{m.id!r} is answered in source {m.source!r}, "
                        f"which has no {wave!r} question to place its answers in cycles")

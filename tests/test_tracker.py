@@ -395,3 +395,12 @@ def test_a_bad_date_is_rejected_with_its_file_row_column_and_value(tmp_path):
     msg = problems[0]
     assert "data/pulse.csv" in msg and "line 4" in msg and "fielded" in msg
     assert "'2025-13-40'" in msg and "expected a date written YYYY-MM-DD" in msg
+
+
+def test_a_weighted_source_is_refused(tmp_path):
+    root = _study(tmp_path, "    id: response_id", "    id: response_id\n    weight: recommend")
+    with pytest.raises(SpecError) as exc:
+        load_study(root)
+    assert any("tracker.areas.first_contact.measures: 'first_contact_yes' is answered in "
+               "source 'pulse', which is weighted ('recommend')" in p
+               for p in exc.value.problems)
