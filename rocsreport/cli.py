@@ -414,22 +414,36 @@ def compare_cmd(baselines: Path, responses: Path, study_dir: Path, sector: str |
 @main.command()
 @STUDY
 @click.option("--from", "source", type=click.Path(path_type=Path, dir_okay=False),
-              required=True, help="An SPSS .sav file to draft the study from.")
+              required=True, help="The survey data: CSV, Excel (.xlsx), SPSS (.sav), or a "
+              "Qualtrics or SurveyMonkey CSV export.")
+@click.option("--id", "id_column", help="The respondent id column (default: detected).")
+@click.option("--force", is_flag=True, help="Replace an existing study.yaml.")
 @click.option("--no-workflow", is_flag=True,
               help="Do not write .github/workflows/pages.yml (the GitHub Pages workflow).")
-def init(study_dir: Path, source: Path, no_workflow: bool) -> None:
-    """Draft a complete study.yaml from an SPSS file, to edit rather than type.
+def init(study_dir: Path, source: Path, id_column: str | None, force: bool,
+         no_workflow: bool) -> None:
+    """Draft a complete study.yaml from a data file, to check rather than type.
 
-    Value labels become codes, user-missing values become missing codes and variable labels
-    become question wording.
+    From SPSS: value labels become codes, user-missing values missing codes and variable
+    labels wording. From CSV, Excel and survey-platform exports: types, scales, missing codes,
+    breakdowns and indicators are inferred from the answers, and every inference is printed
+    and written into the draft as a comment.
 
     \b
     Example:
-        rocsreport init surveys/my-study --from export.sav
+        rocsreport init surveys/my-study --from responses.csv
     """
-    from .draft import draft_from_sav
+    if source.suffix.lower() == ".sav":
+        from .draft import draft_from_sav
 
-    target = draft_from_sav(study_dir, source)
+        target = draft_from_sav(study_dir, source, force=force)
+        notes: list[str] = []
+    else:
+        from .infer import draft_from_file
+
+        target, notes = draft_from_file(study_dir, source, id_column, force)
+    for n in notes:
+        click.echo(f"  - {n}")
     click.echo(f"wrote {target}; check it, then: rocsreport validate {study_dir}")
     if not no_workflow:
         from .workflow import write_for_study

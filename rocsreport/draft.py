@@ -19,12 +19,12 @@ from .readers import sav_metadata
 ID_NAMES = re.compile(r"^(id|respid|respondent_?id|responseid|case_?id|serial)$", re.I)
 
 
-def draft_from_sav(study_dir: Path, sav: Path) -> Path:
+def draft_from_sav(study_dir: Path, sav: Path, force: bool = False) -> Path:
     study_dir = Path(study_dir)
     target = study_dir / "study.yaml"
-    if target.exists():
-        raise RocsError(f"{target} already exists; init drafts a new study and will not "
-                        "overwrite it")
+    if target.exists() and not force:
+        raise RocsError(f"{target} already exists; init will not overwrite it (give --force to "
+                        "replace it)")
     if not Path(sav).is_file():
         raise RocsError(f"{sav}: file not found")
     try:

@@ -458,6 +458,7 @@ def _map_columns(con: duckdb.DuckDBPyConnection, questions: tuple[Question, ...]
         if q.column and q.column != q.id:
             con.execute(f"ALTER TABLE raw RENAME COLUMN {quote_ident(q.column)} TO "
                         f"{quote_ident(q.id)}")
+        _labels_to_codes(con, q)
         if q.option_columns:
             picks = ", ".join(
                 f"CASE WHEN coalesce(trim({quote_ident(col)}), '') NOT IN ('', '0') THEN "
@@ -466,6 +467,23 @@ def _map_columns(con: duckdb.DuckDBPyConnection, questions: tuple[Question, ...]
             con.execute(f"UPDATE raw SET {quote_ident(q.id)} = nullif(array_to_string("
                         f"list_filter([{picks}], lambda x: x IS NOT NULL), ?), '')",
                         [q.separator])
+
+
+def _labels_to_codes(con: duckdb.DuckDBPyConnection, q: Question) -> None:
+    """A single or agreement question whose data holds the labels ("Strongly agree") rather
+    than the codes (5): each label is replaced by its code before the values are checked, so
+    that both forms load to the same table. A value that is itself a code stays as it is."""
+    if q.type not in ("single", "likert"):
+        return
+    values = {c.value for c in q.codes}
+    pairs = [(c.label, c.value) for c in q.codes if c.label not in values and c.label]
+    if not pairs:
+        return
+    col = quote_ident(q.id)
+    whens = " ".join("WHEN ? THEN ?" for _ in pairs)
+    con.execute(f"UPDATE raw SET {col} = CASE trim({col}) {whens} ELSE {col} END "
+                f"WHERE {col} IS NOT NULL AND NOT list_contains(?, trim({col}))",
+                [x for pair in pairs for x in pair] + [sorted(values)])
 
 
 def _check_nesting(con: duckdb.DuckDBPyConnection, study: Study) -> None:

@@ -923,12 +923,14 @@ def _code_list(ck: _Checker, raw: Any, path: str, q: Question) -> tuple[str, ...
     if not isinstance(raw, list) or not raw:
         ck.add(path, f"expected a non-empty list of codes of {q.id!r}")
         return ()
-    values = [_code_text(v) for v in raw]
     valid = [c.value for c in q.valid_codes]
+    # A code may be named by its label: numerator: ["Strongly agree", "Agree"].
+    by_label = {c.label: c.value for c in q.valid_codes if c.label not in valid}
+    values = [by_label.get(v, v) for v in (_code_text(v) for v in raw)]
     for v in values:
         if v not in valid:
             ck.add(path, f"code {v!r} is not a valid answer of {q.id!r} "
-                   f"(expected one of: {', '.join(valid)})")
+                   f"(expected one of: {', '.join(valid)}; or their labels)")
     return tuple(values)
 
 
