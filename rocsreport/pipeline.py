@@ -28,7 +28,7 @@ def validate(study_dir: Path) -> Validation:
     """Check study.yaml and every data value; report all problems (spec errors raise)."""
     study = load_study(study_dir)
     loads, rejects, extra, org_ids = ingest.check_all(study)
-    problems = tuple(r.message() for r in rejects)
+    problems = grouped_problems(study, rejects)
     if org_ids:
         from .folders import collisions, folder
 
@@ -41,6 +41,31 @@ def validate(study_dir: Path) -> Validation:
     notes = tuple(f"{f}: column {c!r} is not in the codebook and would not be loaded"
                   for f, c in extra)
     return Validation(study, loads, problems, notes)
+
+
+def grouped_problems(study: Study, rejects) -> tuple[str, ...]:
+    """One line per distinct problem: the same value rejected for the same reason in the same
+    column is one line with its count and first lines, not one line per row. Where the fix is
+    known, the line says it."""
+    groups: dict[tuple, list] = {}
+    for r in rejects:
+        groups.setdefault((r.file, r.column, r.value, r.reason), []).append(r)
+    out = []
+    for (_f, column, value, _reason), rs in groups.items():
+        text = rs[0].message()
+        if len(rs) > 1:
+            lines = ", ".join(str(r.line) for r in rs[:5]) + (", …" if len(rs) > 5 else "")
+            text = text.replace(f", line {rs[0].line},", f", {len(rs):,} rows (lines {lines}),",
+                                1)
+        q = next((q for q in study.questions if q.file_column == column or q.id == column),
+                 None)
+        if (q is not None and q.type in ("single", "likert") and value is not None
+                and all(c.value.lstrip("-").isdigit() for c in q.codes)
+                and not str(value).strip().lstrip("-").isdigit()):
+            text += ("; the data holds labels, not the codes: give each code its label "
+                     "(codes: {1: Strongly disagree, 2: …}) and the labels load as their codes")
+        out.append(text)
+    return tuple(out)
 
 
 def load(study_dir: Path, db: Path | None = None, force: bool = False

@@ -929,8 +929,9 @@ def _code_list(ck: _Checker, raw: Any, path: str, q: Question) -> tuple[str, ...
     values = [by_label.get(v, v) for v in (_code_text(v) for v in raw)]
     for v in values:
         if v not in valid:
+            labels = "; or their labels" if by_label else ""
             ck.add(path, f"code {v!r} is not a valid answer of {q.id!r} "
-                   f"(expected one of: {', '.join(valid)}; or their labels)")
+                   f"(expected one of: {', '.join(valid)}{labels})")
     return tuple(values)
 
 

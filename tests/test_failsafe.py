@@ -413,13 +413,12 @@ def test_line_numbers_are_the_lines_an_editor_shows(tmp_path):
         "r4,fine,Maybe", "", "r1,dup,No"]) + "\n")
     out = CliRunner().invoke(main, ["validate", str(root)])
     problems = [line for line in out.output.splitlines() if line.startswith("problem:")]
+    # The two rows of the duplicate id are one problem (validate groups a repeated one).
     assert problems == [
-        "problem: data/s.csv, line 2, column rid: value 'r1' is a duplicate respondent id with "
-        "different answers on lines 2, 9; all are rejected",
+        "problem: data/s.csv, 2 rows (lines 2, 9), column rid: value 'r1' is a duplicate "
+        "respondent id with different answers on lines 2, 9; all are rejected",
         "problem: data/s.csv, line 7, column ans: value 'Maybe' is not in the codebook for ans "
-        "(expected one of: Yes, No)",
-        "problem: data/s.csv, line 9, column rid: value 'r1' is a duplicate respondent id with "
-        "different answers on lines 2, 9; all are rejected"]
+        "(expected one of: Yes, No)"]
 
 
 def test_a_full_disk_during_a_load_leaves_the_previous_database(make_study, monkeypatch):

@@ -199,3 +199,35 @@ indicators:
     got = con.execute("SELECT rid, q FROM s ORDER BY rid").fetchall()
     con.close()
     assert got == [("r1", 5), ("r2", 5), ("r3", 1), ("r4", 1), ("r5", 4), ("r6", 4)]
+
+
+def test_repeated_problems_are_one_line_with_the_fix(tmp_path):
+    """600 rows holding labels for a scale coded by number: one line, with the count, the
+    first lines and the fix, not 600 lines."""
+    from rocsreport.pipeline import validate
+
+    root = tmp_path / "s"
+    (root / "data").mkdir(parents=True)
+    rows = "".join(f"r{i},Strongly agree\n" for i in range(600))
+    (root / "data" / "d.csv").write_text("rid,q\n" + rows + "r600,9\n")
+    (root / "study.yaml").write_text("""\
+title: Labels
+synthetic: true
+sources:
+  s: {file: data/d.csv, id: rid}
+questions:
+  - {id: rid, type: id}
+  - {id: q, type: likert, wording: It works, codes: [1, 2, 3, 4, 5]}
+indicators:
+  agree: {label: Agree, question: q, numerator: [4, 5]}
+load: {max_reject_rate: 1}
+""")
+    problems = validate(root).problems
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("data/d.csv, 600 rows (lines 2, 3, 4, 5, 6, …), column q: "
+                                  "value 'Strongly agree' is not in the codebook")
+    assert problems[0].endswith("; the data holds labels, not the codes: give each code its "
+                                "label (codes: {1: Strongly disagree, 2: …}) and the labels "
+                                "load as their codes")
+    assert problems[1].startswith("data/d.csv, line 602, column q: value '9'")
+    assert "holds labels" not in problems[1]
