@@ -412,6 +412,40 @@ def compare_cmd(baselines: Path, responses: Path, study_dir: Path, sector: str |
 
 
 @main.command()
+@click.option("--reference", is_flag=True,
+              help="Print the reference page of every key (Markdown) instead of the JSON "
+              "Schema. Its error examples come from validating the example studies.")
+@click.option("--examples", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("surveys"), show_default=True,
+              help="With --reference: the folder of example studies.")
+def schema(reference: bool, examples: Path) -> None:
+    """Print the JSON Schema of study.yaml, made from the same definition validation uses.
+
+    Editors with the YAML language server check and complete study.yaml against it; init
+    writes it beside the draft.
+
+    \b
+    Example:
+        rocsreport schema > surveys/my-study/study.schema.json
+        rocsreport schema --reference > docs/study-yaml.md
+    """
+    from . import studydoc
+
+    if reference:
+        from .errors import RocsError
+
+        bases = sorted(p for p in examples.iterdir() if (p / "study.yaml").is_file()) \
+            if examples.is_dir() else []
+        if not bases:
+            raise RocsError(f"--examples {examples}: no folder of example studies (each "
+                            "with a study.yaml) to show the errors in; run this in a clone "
+                            "of rocsreport, or name the folder")
+        click.echo(studydoc.reference(bases), nl=False)
+    else:
+        click.echo(studydoc.schema_text(), nl=False)
+
+
+@main.command()
 @STUDY
 @click.option("--from", "source", type=click.Path(path_type=Path, dir_okay=False),
               required=True, help="The survey data: CSV, Excel (.xlsx), SPSS (.sav), or a "
@@ -436,15 +470,18 @@ def init(study_dir: Path, source: Path, id_column: str | None, force: bool,
     if source.suffix.lower() == ".sav":
         from .draft import draft_from_sav
 
-        target = draft_from_sav(study_dir, source, force=force)
-        notes: list[str] = []
+        target, notes = draft_from_sav(study_dir, source, id_column, force)
     else:
         from .infer import draft_from_file
 
         target, notes = draft_from_file(study_dir, source, id_column, force)
+    from .studydoc import SCHEMA_FILE, schema_text
+
+    (study_dir / SCHEMA_FILE).write_text(schema_text(), encoding="utf-8")
     for n in notes:
         click.echo(f"  - {n}")
-    click.echo(f"wrote {target}; check it, then: rocsreport validate {study_dir}")
+    click.echo(f"wrote {target} and {study_dir / SCHEMA_FILE} (its JSON Schema, for editors); "
+               f"check it, then: rocsreport validate {study_dir}")
     if not no_workflow:
         from .workflow import write_for_study
 

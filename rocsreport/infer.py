@@ -385,7 +385,10 @@ def draft_from_file(study_dir: Path, source: Path, id_column: str | None = None,
     doc["disclosure"] = {"suppress_below": 10, "flag_below": 30}
     layout = {"qualtrics": "a Qualtrics export", "surveymonkey": "a SurveyMonkey export"}.get(
         draft.layout, f"a {fmt.upper()} file")
-    header = [f"# Drafted by `rocsreport init` from {source.name} ({layout}, {rows:,} rows).",
+    from .studydoc import MODELINE
+
+    header = [MODELINE,
+              f"# Drafted by `rocsreport init` from {source.name} ({layout}, {rows:,} rows).",
               "# Check every entry below: what init inferred is listed here. Then set title,",
               "# publisher and synthetic, and write the indicators you want.", "#"]
     header += [f"# - {n}" for n in draft.notes]

@@ -46,6 +46,15 @@ def engine_config(spill: Path | None = None) -> dict[str, object]:
         cfg["temp_directory"] = str(spill)
     return cfg
 
+
+def show_progress(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """DuckDB's own progress bar for a long read or aggregation (after 2 s), on a terminal
+    only."""
+    from .progress import on_terminal
+
+    con.execute(f"SET enable_progress_bar = {'true' if on_terminal() else 'false'}")
+    return con
+
 # Bump when the database layout changes, so an old database is reloaded rather than misread.
 SCHEMA_VERSION = "2"
 
@@ -189,7 +198,7 @@ def _load(study: Study, db: Path, force: bool) -> LoadResult:
         stale.unlink(missing_ok=True)
     spill = db.with_name(db.name + ".spill")
     try:
-        con = duckdb.connect(str(tmp), config=engine_config(spill))
+        con = show_progress(duckdb.connect(str(tmp), config=engine_config(spill)))
     except duckdb.Error as exc:
         raise IngestError(f"cannot start the database engine: {exc}") from None
     try:
@@ -284,6 +293,11 @@ def _enforce_reject_limit(study: Study, summaries: tuple[SourceLoad, ...],
 
 def _read_raw(con: duckdb.DuckDBPyConnection, study: Study, source: Source, table: str
               ) -> tuple[list[str], ReadInfo]:
+    from .progress import step
+
+    size = source.file.stat().st_size if source.file.is_file() else 0
+    step(f"reading {source.relpath} (" + (f"{size / 1e6:,.1f} MB)" if size >= 1e6 else
+                                         f"{max(1, round(size / 1e3))} kB)"))
     info = read_into(con, source.file, source.relpath, source.format, table, source.sheet,
                      int(study.max_file_mb * 1e6))
     cols = [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]

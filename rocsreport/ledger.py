@@ -453,6 +453,18 @@ def _question(r: _Reader, rows, path, qid):
             if not r.weighted:
                 r.add(f"q:{qid}", dim, atoms, {f"o:{row['option']}": 1.0}, _count(est, n),
                       where, unit, False, f"{qid} = {row['option']}, {grp}: count", p)
+        elif q["type"] == "single":
+            # A single choice's distribution: the base is every valid answer of the cell, and
+            # a share times it the count giving that answer.
+            dim, atoms, unit = r.cell(row["breakdown"], row["group"])
+            n, est = _num(row["n"]), _num(row["estimate"])
+            grp = row["group"] if unit else ALL
+            p = _primary(row)
+            r.add(f"q:{qid}", dim, atoms, {c: 1.0 for c in q["valid"]}, n, where, unit, True,
+                  f"{qid}, {grp}: base", p)
+            if not r.weighted:
+                r.add(f"q:{qid}", dim, atoms, {row["option"]: 1.0}, _count(est, n), where,
+                      unit, False, f"{qid} = {row['option']}, {grp}: count", p)
         elif row["measure"] == "nps":
             bid = (None if row["group"] == ALL and row.get("breakdown") in (None, "", "all")
                    else row.get("breakdown") if row.get("breakdown") not in (None, "", "all")

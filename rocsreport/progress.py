@@ -26,6 +26,30 @@ def progress(items: Iterable[T], total: int, what: str) -> Iterator[T]:
         yield from bar
 
 
+def on_terminal() -> bool:
+    """Both standard output and standard error are a terminal. DuckDB's own progress bar
+    writes to standard output, so it is turned on only then: never into a pipe or a log."""
+    return sys.stdout.isatty() and sys.stderr.isatty()
+
+
+class Counter:
+    """A running count of the things a step makes when their number is not known ahead
+    ("drawing the charts: 23"), on one line of a terminal; silent elsewhere."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.n = what, 0
+        self.live = sys.stderr.isatty()
+
+    def tick(self) -> None:
+        self.n += 1
+        if self.live:
+            print(f"\r  {self.what}: {self.n}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.live and self.n:
+            print(file=sys.stderr, flush=True)
+
+
 def step(what: str) -> None:
     """Name the step that starts now, on a terminal only."""
     if sys.stderr.isatty():

@@ -514,6 +514,8 @@ def apply_units(report: Any, units: set[str]) -> Any:
                    for it in report.likert)
     multis = tuple(replace(mq, options=tuple(replace(o, by=bys(o.by)) for o in mq.options))
                    for mq in report.multis)
+    singles = tuple(replace(mq, options=tuple(replace(o, by=bys(o.by)) for o in mq.options))
+                    for mq in report.singles)
     numbers = []
     for num in report.numbers:
         cells = []
@@ -565,7 +567,8 @@ def apply_units(report: Any, units: set[str]) -> Any:
         bm = replace(bm, index_changes=tuple(_index_changes(bm, report.study.confidence)),
                      relationships=open_sectors(bm.relationships, bm.baselines))
     return replace(report, indicators=indicators, gaps=tuple(gaps), likert=likert,
-                   multis=multis, numbers=tuple(numbers), crosstabs=crosstabs,
+                   multis=multis, singles=singles, numbers=tuple(numbers),
+                   crosstabs=crosstabs,
                    interviews=interviews, benchmark=bm)
 
 

@@ -244,8 +244,10 @@ def render_pdf(html: str, base: Path) -> bytes:
         try:
             # PDF/UA-1: tagged (headings, tables, figures with their text alternatives), with
             # the document's language and title in its metadata.
-            return HTML(string=html, base_url=str(base), url_fetcher=no_fetch).write_pdf(
+            doc = HTML(string=html, base_url=str(base), url_fetcher=no_fetch).render(
                 stylesheets=[css], pdf_variant="pdf/ua-1")
+            step(f"{len(doc.pages)} PDF pages laid out; writing the PDF")
+            return doc.write_pdf(pdf_variant="pdf/ua-1")
         except FatalURLFetchingError as exc:
             raise BuildError(f"PDF: {exc}") from None
 

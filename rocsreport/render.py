@@ -266,12 +266,16 @@ class Builder:
         self.study = report.study
         self.env = environment(self.study.root)
         self._charts: dict[str, ch.Chart] = {}
+        from .progress import Counter
+
+        self.drawn = Counter("charts drawn")
         self.extra: dict[str, Any] = {"has_pdf": False, "downloads": []}
 
     # Charts are drawn once and shared by the site and the PDF.
     def chart(self, key: str, make) -> ch.Chart:
         if key not in self._charts:
             self._charts[key] = make()
+            self.drawn.tick()
         return self._charts[key]
 
     def indicator_chart(self, iid: str, by: str | None = None) -> ch.Chart:
@@ -298,6 +302,79 @@ class Builder:
         return f"all {self.study.unit}"
 
     def pages(self) -> list[PageDoc]:
+        try:
+            pages = self._pages()
+        finally:
+            self.drawn.close()
+        self.page_ids = {p.id for p in pages}
+        self.page_titles = {p.id: p.title for p in pages}
+        return pages
+
+    def coverage(self) -> dict[str, tuple[str, str | None]]:
+        """Where each question of the codebook is reported: (what, page id or None). A
+        question with no page of its own says why, so none is left out silently."""
+        st, ids = self.study, getattr(self, "page_ids", set())
+        design = st.design
+        roles = {}
+        if st.weight_column:
+            roles[st.weight_column] = "The weight of each response"
+        if design is not None:
+            for c in (*design.clusters, *( [design.strata] if design.strata else [])):
+                roles[c] = "Part of the sampling design (strata or clusters)"
+            for c in design.fpc:
+                roles[c] = "Part of the sampling design (population sizes)"
+            if design.replicate is not None:
+                for c in design.replicate.weights:
+                    roles[c] = "A replicate weight"
+        texts = dict(self.report.text_answers)
+        from .results import wave_questions
+
+        waves = wave_questions(st)
+        iv = st.interviews
+        bm = st.benchmark
+        tr = st.tracker
+        out: dict[str, tuple[str, str | None]] = {}
+        for q in st.questions:
+            page = next((pid for pid in (
+                f"question-{q.id}", "agreement" if q.type == "likert" else "",
+                *(f"indicator-{i.id}" for i in st.indicators if i.question == q.id),
+                *(f"breakdown-{b.id}" for b in st.breakdowns if b.question == q.id),
+                *(f"area-{a.id}" for a in (tr.areas if tr else ()) for m in a.measures
+                  if m.question == q.id)) if pid in ids), None)
+            if q.id in roles:
+                out[q.id] = (roles[q.id], None)
+            elif not q.report:
+                out[q.id] = ("Not reported (report: false in study.yaml)", None)
+            elif page is not None:
+                out[q.id] = (self.page_titles[page], page)
+            elif q.id in waves:
+                wb = st.wave_breakdown
+                out[q.id] = ("The survey wave: figures are given wave by wave",
+                             f"breakdown-{wb.id}" if wb and f"breakdown-{wb.id}" in ids
+                             else None)
+            elif q.type == "id":
+                out[q.id] = ("An identifier: not published", None)
+            elif iv is not None and q.id in (iv.themes, iv.quote, iv.organisation):
+                out[q.id] = ("Interviews", "interviews" if "interviews" in ids else None)
+            elif q.id in texts:
+                n = texts[q.id]
+                out[q.id] = (("Free text: fewer than "
+                              f"{st.disclosure.suppress_below} answers" if n is None else
+                              f"Free text: {formats.integer(n)} answers") +
+                             "; the text itself is not published", None)
+            elif bm is not None and q.id in (bm.name, bm.sector, bm.wave, *bm.items,
+                                              bm.nps or "", *bm.metrics):
+                out[q.id] = ("The benchmark", "national" if "national" in ids else None)
+            elif tr is not None and (q.id == tr.wave or (tr.metrics is not None and q.id in (
+                    tr.metrics.period, *dict(tr.metrics.columns).values()))):
+                out[q.id] = ("The tracker", "year-on-year" if tr.metrics is not None
+                             and q.id != tr.wave and "year-on-year" in ids else
+                             "programme" if "programme" in ids else None)
+            else:
+                out[q.id] = ("Not reported on its own", None)
+        return out
+
+    def _pages(self) -> list[PageDoc]:
         r = self.report
         if r.tracker is not None:
             return self.tracker_pages()
@@ -336,7 +413,7 @@ class Builder:
             pages.append(PageDoc("agreement", "Agreement statements", "Questions",
                                  "_likert.html", {"chart": self.chart(
                                      "likert", lambda: ch.likert_diverging(list(r.likert)))}))
-        for m in r.multis:
+        for m in r.choices:
             chart = self.chart(f"multi:{m.question.id}", lambda m=m: ch.proportion_bars(
                 [_relabel(o.overall, o.label) for o in m.options], m.question.short))
             pages.append(PageDoc(f"question-{m.question.id}", m.question.short, "Questions",
@@ -776,7 +853,7 @@ class Builder:
                 "finding": lambda res: finding(res, self.study.unit),
                 "gap_sentence": gap_sentence, "pub": self.study.publication,
                 "chart_locale": formats.d3_locale(),
-                "citation": _citation(self.study)}
+                "citation": _citation(self.study), "coverage": self.coverage()}
 
 
 def _trend(bm, scope: str, measure: str) -> ch.Chart | None:

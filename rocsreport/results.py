@@ -262,6 +262,7 @@ class MultiResult:
     question: Question
     base: Estimate  # estimate is None; n is the respondent base
     options: tuple[OptionResult, ...]
+    single: bool = False  # a single choice's distribution: the shares add up to 100%
 
 
 @dataclass(frozen=True)
@@ -399,6 +400,14 @@ class Report:
     crosstabs: tuple[CrosstabResult, ...] = ()
     protection: object | None = None  # protect.Protection: what the audit-driven step did
     tracker: object | None = None  # tracker.TrackerResult: the ROCS programme tracker
+    singles: tuple[MultiResult, ...] = ()  # single choices' distributions
+    text_answers: tuple[tuple[str, int | None], ...] = ()  # free text: answers (None: too few)
+
+    @property
+    def choices(self) -> tuple[MultiResult, ...]:
+        """Single and multiple choices in the codebook's order."""
+        order = {q.id: k for k, q in enumerate(self.study.questions)}
+        return tuple(sorted(self.singles + self.multis, key=lambda m: order[m.question.id]))
 
     @property
     def compare(self) -> Breakdown | None:
@@ -472,17 +481,37 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
     return Report(
         study=study, loads=loads, indicators=ind_results, gaps=gaps,
         likert=tuple(_likert(con, study, q, dcells.get(f"mean:{q.id}", {}))
-                     for q in survey_q if q.type == "likert"),
-        multis=tuple(_multi(con, study, q) for q in survey_q if q.type == "multi"),
+                     for q in survey_q if q.type == "likert" and q.report),
+        multis=tuple(_multi(con, study, q) for q in survey_q if q.type == "multi" and q.report),
         numbers=tuple(_number(con, study, q, dcells.get(f"mean:{q.id}", {}),
                               dcells.get(TOTAL + q.id)) for q in survey_q
-                      if q.type == "number" and q.id not in _design_columns(study)),
+                      if q.type == "number" and q.report
+                      and q.id not in _design_columns(study)),
         interviews=_interviews(con, study) if study.interviews else None,
         benchmark=analyse_benchmark(study, con) if study.benchmark else None,
         weighting=_weighting(con, study),
         crosstabs=tuple(_crosstab(con, study, c) for c in study.crosstabs),
         tracker=_tracker(study, con),
+        singles=tuple(_single(con, study, q) for q in survey_q
+                      if q.type == "single" and q.report and q.id not in _design_columns(study)
+                      and q.id not in wave_questions(study)),
+        text_answers=_text_answers(con, study),
     )
+
+
+def _text_answers(con: duckdb.DuckDBPyConnection, study: Study
+                  ) -> tuple[tuple[str, int | None], ...]:
+    """How many gave each free-text answer (never the text). A count below the suppression
+    threshold is withheld, as any base would be."""
+    qs = [q for q in study.questions_of(study.survey.id) if q.type == "text" and q.report]
+    if not qs:
+        return ()
+    parts = " UNION ALL ".join(
+        f"SELECT ? AS q, count(*) FILTER (WHERE trim(CAST({quote_ident(q.id)} AS VARCHAR)) "
+        f"<> '') FROM {quote_ident(q.sources[0])}" for q in qs)
+    rows = con.execute(parts, [q.id for q in qs]).fetchall()
+    floor = study.disclosure.suppress_below
+    return tuple((qid, int(n) if n >= floor or n == 0 else None) for qid, n in rows)
 
 
 def _indicator_sql(study: Study, ind: Indicator) -> tuple[str, list, str, list]:
@@ -539,6 +568,20 @@ def _total_estimate(group: str, m: Moments | None, study: Study,
     return graded(Estimate(group, m.n, de.estimate, lo, hi, None, False, low, se=de.se,
                            df=de.df, deff=_design_deff(de, srs and srs * de.total_weight ** 2),
                            interval="t"), study)
+
+
+def wave_questions(study: Study) -> set[str]:
+    """The questions that hold the survey wave. Their answers are set by the design (how
+    many were asked in each wave), so they get no distribution with intervals; every figure
+    is given wave by wave instead."""
+    out = {b.question for b in study.breakdowns if b.wave}
+    if study.wave_breakdown is not None:
+        out.add(study.wave_breakdown.question)
+    if study.benchmark is not None:
+        out.add(study.benchmark.wave)
+    if study.tracker is not None:
+        out.add(study.tracker.wave)
+    return out
 
 
 def _design_columns(study: Study) -> set[str]:
@@ -793,6 +836,42 @@ def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiRe
     base = Estimate(ALL, base_m.n if base_m else None, None, None, None, None,
                     base_m is None, False)
     return MultiResult(q, base, tuple(options))
+
+
+def _single(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiResult:
+    """A single choice's distribution: the share giving each answer among those who gave a
+    valid one, overall and by every breakdown but its own, each with its interval (Wilson on
+    the Kish effective base, as for a multiple choice's options)."""
+    counts = agg.code_counts(con, study, q.id)
+    valid = [c.value for c in q.valid_codes]
+    bases = {}
+    for key, codes in counts.items():
+        got = [codes[c] for c in valid if c in codes]
+        if got:
+            bases[key] = Moments(n=sum(m.n for m in got), sw=sum(m.sw for m in got),
+                                 sw2=sum(m.sw2 for m in got))
+    own = {b.id for b in study.breakdowns if b.question == q.id}
+
+    def share(key: CellKey, group: str, code: str) -> Estimate:
+        b = bases.get(key)
+        if b is None or (key[0] in own):
+            return withheld(group)
+        m = counts.get(key, {}).get(code, Moments(n=0, sw=0.0, sw2=0.0))
+        return proportion_estimate(group, Moments(n=b.n, sw=b.sw, sw2=b.sw2, swy=m.sw, ny=m.n),
+                                   study)
+
+    options = []
+    for c in q.valid_codes:
+        keys = {k: k for k in bases if k[0] not in own}
+        overall = share((None, None), ALL, c.value)
+        by = tuple(b for b in _by_breakdowns(
+            study, keys, lambda g, k, _k, c=c: share(k, g, c.value) if k is not None
+            else withheld(g)) if b.breakdown.id not in own)
+        options.append(OptionResult(c.value, c.label, overall, by))
+    base_m = bases.get((None, None))
+    base = Estimate(ALL, base_m.n if base_m else None, None, None, None, None,
+                    base_m is None, False)
+    return MultiResult(q, base, tuple(options), single=True)
 
 
 def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question,

@@ -20,15 +20,14 @@ from typing import Any
 import yaml
 
 from .errors import SpecError
+from .studyformat import LONELY_PSU, QUESTION_TYPES, keys_at
 
-QUESTION_TYPES = ("single", "multi", "likert", "number", "text", "id", "date")
 SOURCE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet",
                   ".xlsx": "xlsx", ".sav": "sav"}
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RESERVED_TABLES = ("rejects",)
 RAKED_WEIGHT = "_raked_weight"
 FPC_WEIGHT = "_fpc_weight"  # weights derived from the fpcs (a design with no weight column)
-LONELY_PSU = ("fail", "certainty", "remove", "adjust", "average")
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,7 @@ class Question:
     option_columns: tuple[tuple[str, str], ...] = ()  # multi: (code, column) one per option
     measure: str = "mean"  # number: "total" also publishes the estimated population total
     quantiles: tuple[float, ...] = (0.25, 0.5, 0.75)  # number: probabilities, with intervals
+    report: bool = True  # false: left out of the report on purpose (listed as not reported)
 
     @property
     def file_column(self) -> str:
@@ -483,6 +483,7 @@ class _Checker:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.problems: list[str] = []
+        self.reads: list | None = None
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(f"{self.filename}: {path}: {message}")
@@ -499,6 +500,8 @@ class _Checker:
         expected: str | None = None,
     ) -> Any:
         full = f"{path}.{key}" if path else key
+        if self.reads is not None:
+            self.reads.append((full, kind, required, default, bool(raw)))
         if key not in raw or raw[key] is None:
             if required:
                 self.add(full, f"missing (expected {expected or _kind_name(kind)})")
@@ -538,6 +541,8 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
+    if set(_as_tuple(kind)) == {int, float}:
+        return "a number"
     names = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
              list: "a list", dict: "a mapping"}
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
@@ -569,20 +574,13 @@ def _read_codes(ck: _Checker, raw: Any, path: str, missing: bool) -> list[Code]:
     return []
 
 
-TOP_KEYS = ("title", "subtitle", "publisher", "fieldwork", "sample", "synthetic", "unit", "sources",
-            "questions", "indicators", "breakdowns", "disclosure", "load", "confidence",
-            "interviews", "pages", "benchmark", "design", "rake", "crosstabs", "publish",
-            "crossed", "publication", "charts", "precision", "tracker")
-
-
 def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
     """``publication:``: release date and edition, earlier editions, licence, contact, how to
     cite and the language of the pages. Every key is optional."""
     import datetime as dt
 
     path = "publication"
-    ck.unknown_keys(raw, ("release", "edition", "earlier", "licence", "contact", "cite",
-                          "lang", "locale"), path)
+    ck.unknown_keys(raw, keys_at(path), path)
     release = raw.get("release")
     if isinstance(release, dt.date):
         release = release.isoformat()
@@ -608,7 +606,7 @@ def _read_publication(ck: _Checker, raw: dict[str, Any]) -> Publication:
         if isinstance(e, str):
             earlier.append(Edition(e))
         elif isinstance(e, dict):
-            ck.unknown_keys(e, ("edition", "link"), where)
+            ck.unknown_keys(e, keys_at("publication.earlier[]"), where)
             label = ck.get(e, "edition", where, str)
             link = ck.get(e, "link", where, str, required=False, default="")
             if label:
@@ -644,11 +642,18 @@ def load_study(root: Path) -> Study:
     root = Path(root)
     if not root.is_dir():
         raise SpecError([f"{root}: not a study folder (expected a folder holding study.yaml)"])
-    raw = read_yaml(root / "study.yaml")
+    return check_study(root, read_yaml(root / "study.yaml"))
+
+
+def check_study(root: Path, raw: Any, reads: list | None = None) -> Study:
+    """Validate a parsed study.yaml of the study folder ``root``. ``reads``, when given, is
+    filled with how each key was read (its path, kind, requiredness and default), which the
+    tests compare with the declared format (studyformat.FORMAT)."""
     if not isinstance(raw, dict):
         raise SpecError([f"study.yaml: expected a mapping at the top level, got {_describe(raw)}"])
     ck = _Checker("study.yaml")
-    ck.unknown_keys(raw, TOP_KEYS, "")
+    ck.reads = reads
+    ck.unknown_keys(raw, keys_at(""), "")
 
     title = ck.get(raw, "title", "", str)
     synthetic = ck.get(raw, "synthetic", "", bool)
@@ -671,7 +676,7 @@ def load_study(root: Path) -> Study:
     disclosure = _read_disclosure(ck, ck.get(raw, "disclosure", "", dict, required=False,
                                              default={}))
     load_raw = ck.get(raw, "load", "", dict, required=False, default={})
-    ck.unknown_keys(load_raw, ("max_reject_rate", "max_file_mb"), "load")
+    ck.unknown_keys(load_raw, keys_at("load"), "load")
     max_mb = ck.get(load_raw, "max_file_mb", "load", (int, float), required=False, default=2048)
     if max_mb <= 0:
         ck.add("load.max_file_mb", f"expected a positive size in MB, got {max_mb!r}")
@@ -691,7 +696,7 @@ def load_study(root: Path) -> Study:
                                 sources, indicators)
     keep = _read_publish(ck, ck.get(raw, "publish", "", dict, required=False, default={}))
     charts_raw = ck.get(raw, "charts", "", dict, required=False, default={})
-    ck.unknown_keys(charts_raw, ("interactive",), "charts")
+    ck.unknown_keys(charts_raw, keys_at("charts"), "charts")
     interactive = ck.get(charts_raw, "interactive", "charts", bool, required=False,
                          default=False)
     publication = _read_publication(ck, ck.get(raw, "publication", "", dict, required=False,
@@ -759,8 +764,7 @@ def _read_sources(ck: _Checker, root: Path, raw: dict[str, Any]) -> tuple[Source
         if not isinstance(body, dict):
             ck.add(path, f"expected a mapping with file and id, got {_describe(body)}")
             continue
-        ck.unknown_keys(body, ("file", "id", "weight", "sheet", "decimal", "outside_study"),
-                        path)
+        ck.unknown_keys(body, keys_at("sources.*"), path)
         outside = ck.get(body, "outside_study", path, bool, required=False, default=False)
         sheet = ck.get(body, "sheet", path, str, required=False)
         decimal = ck.get(body, "decimal", path, str, required=False, default=".")
@@ -794,9 +798,7 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
                     ) -> tuple[Question, ...]:
     out: list[Question] = []
     seen: set[str] = set()
-    allowed = ("id", "type", "wording", "short", "source", "codes", "missing", "separator",
-               "min", "max", "scale", "references", "column", "columns", "measure",
-               "quantiles")
+    allowed = keys_at("questions[]")
     for i, body in enumerate(raw):
         path = f"questions[{i}]"
         if not isinstance(body, dict):
@@ -881,8 +883,10 @@ def _read_questions(ck: _Checker, raw: list[Any], source_ids: tuple[str, ...]
             ck.add(f"{path}.measure", f"a measure is for number questions; {qid!r} is "
                    f"{qtype} (an indicator on it can declare measure: total)")
         probs = _read_probs(ck, body, path, qtype)
+        report = ck.get(body, "report", path, bool, required=False, default=True)
         out.append(Question(qid, qtype, wording, short, srcs, tuple(codes), separator,
-                            lo, hi, scale, references, column, option_columns, measure, probs))
+                            lo, hi, scale, references, column, option_columns, measure, probs,
+                            report))
     return tuple(out)
 
 
@@ -943,8 +947,7 @@ def _read_indicators(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
         ck.add("indicators", "expected at least one indicator")
     for iid, body in raw.items():
         path = f"indicators.{iid}"
-        if not ck.entry(path, iid, body, "indicator",
-                        ("label", "statement", "question", "numerator", "base", "measure")):
+        if not ck.entry(path, iid, body, "indicator", keys_at("indicators.*")):
             continue
         label = ck.get(body, "label", path, str)
         statement = ck.get(body, "statement", path, str, required=False, default=None)
@@ -990,8 +993,7 @@ def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
     out = []
     for bid, body in raw.items():
         path = f"breakdowns.{bid}"
-        if not ck.entry(path, bid, body, "breakdown", ("label", "question", "groups", "compare",
-                                                       "wave")):
+        if not ck.entry(path, bid, body, "breakdown", keys_at("breakdowns.*")):
             continue
         label = ck.get(body, "label", path, str, required=False, default=label_from_id(bid))
         qid = ck.get(body, "question", path, str)
@@ -1060,7 +1062,7 @@ def _read_breakdowns(ck: _Checker, raw: dict[str, Any], qmap: dict[str, Question
 
 
 def _read_disclosure(ck: _Checker, raw: dict[str, Any]) -> Disclosure:
-    ck.unknown_keys(raw, ("suppress_below", "flag_below", "protection"), "disclosure")
+    ck.unknown_keys(raw, keys_at("disclosure"), "disclosure")
     sup = ck.get(raw, "suppress_below", "disclosure", int, required=False, default=10)
     flag = ck.get(raw, "flag_below", "disclosure", int, required=False, default=30)
     prot = ck.get(raw, "protection", "disclosure", (int, float), required=False, default=0.5)
@@ -1077,7 +1079,7 @@ def _read_disclosure(ck: _Checker, raw: dict[str, Any]) -> Disclosure:
 
 def _read_precision(ck: _Checker, raw: dict[str, Any]) -> Precision:
     path = "precision"
-    ck.unknown_keys(raw, ("cv_caution", "cv_unreliable"), path)
+    ck.unknown_keys(raw, keys_at(path), path)
     out = []
     for key, default in (("cv_caution", 0.2), ("cv_unreliable", 0.3)):
         v = ck.get(raw, key, path, (int, float), required=False, default=default)
@@ -1098,7 +1100,7 @@ def _read_interviews(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Q
     if raw is None:
         return None
     path = "interviews"
-    ck.unknown_keys(raw, ("source", "themes", "quote", "organisation", "by", "attribution"), path)
+    ck.unknown_keys(raw, keys_at(path), path)
     sid = ck.get(raw, "source", path, str)
     if sid is not None and sid not in source_ids:
         ck.add(f"{path}.source", f"unknown source {sid!r} (expected one of: "
@@ -1137,7 +1139,7 @@ def _read_interviews(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Q
 
 
 def _read_publish(ck: _Checker, raw: dict[str, Any]) -> tuple[str, ...]:
-    ck.unknown_keys(raw, ("keep",), "publish")
+    ck.unknown_keys(raw, keys_at("publish"), "publish")
     keep = ck.get(raw, "keep", "publish", list, required=False, default=[])
     out = []
     for i, name in enumerate(keep):
@@ -1184,7 +1186,7 @@ def _read_pages(ck: _Checker, root: Path, raw: list[Any]) -> tuple[Page, ...]:
         if not isinstance(body, dict):
             ck.add(path, f"expected a mapping with id, title and file, got {_describe(body)}")
             continue
-        ck.unknown_keys(body, ("id", "title", "file"), path)
+        ck.unknown_keys(body, keys_at("pages[]"), path)
         pid = ck.get(body, "id", path, str)
         title = ck.get(body, "title", path, str)
         rel = ck.get(body, "file", path, str)
@@ -1204,17 +1206,12 @@ def _read_pages(ck: _Checker, root: Path, raw: list[Any]) -> tuple[Page, ...]:
     return tuple(out)
 
 
-BENCHMARK_KEYS = ("organisations", "organisation", "name", "sector", "wave", "items", "nps",
-                  "metrics", "publish_organisation_scores", "min_organisations", "max_share",
-                  "change_threshold", "headline_change", "rates")
-
-
 def _read_benchmark(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Question],
                     sources: tuple[Source, ...], indicators=()) -> Benchmark | None:
     if raw is None or not sources:
         return None
     path = "benchmark"
-    ck.unknown_keys(raw, BENCHMARK_KEYS, path)
+    ck.unknown_keys(raw, keys_at(path), path)
     sids = [s.id for s in sources]
     survey = sources[0].id
     orgs = ck.get(raw, "organisations", path, str, expected="the source of organisations")
@@ -1259,7 +1256,7 @@ def _read_benchmark(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Qu
     if nps_q is not None and nps_q in qmap and qmap[nps_q].scale != "nps":
         ck.add(f"{path}.nps", f"question {nps_q!r} must have scale: nps")
     metrics_raw = ck.get(raw, "metrics", path, dict, required=False, default={})
-    ck.unknown_keys(metrics_raw, ("source", "items"), f"{path}.metrics")
+    ck.unknown_keys(metrics_raw, keys_at(f"{path}.metrics"), f"{path}.metrics")
     msrc = ck.get(metrics_raw, "source", f"{path}.metrics", str, required=bool(metrics_raw))
     metrics = tuple(ck.get(metrics_raw, "items", f"{path}.metrics", list,
                            required=bool(metrics_raw), default=[]))
@@ -1330,8 +1327,7 @@ def _read_design(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Quest
     if raw is None or not sources:
         return None
     path, survey = "design", sources[0].id
-    ck.unknown_keys(raw, ("weight", "strata", "cluster", "fpc", "lonely_psu", "replicate",
-                          "nest"), path)
+    ck.unknown_keys(raw, keys_at(path), path)
     nest = ck.get(raw, "nest", path, bool, required=False, default=True)
     ids = ("id", "single", "likert", "number", "text")
     weight = (_survey_column(ck, f"{path}.weight", raw["weight"], qmap, survey, ("number",))
@@ -1374,7 +1370,7 @@ def _read_replicate(ck: _Checker, raw: Any, qmap: dict[str, Question], survey: s
     if not isinstance(raw, dict):
         ck.add(path, f"expected a mapping with type and weights, got {_describe(raw)}")
         return None
-    ck.unknown_keys(raw, ("type", "weights", "scale", "rscales", "mse", "df"), path)
+    ck.unknown_keys(raw, keys_at(path), path)
     rtype = ck.get(raw, "type", path, str, expected="JK1, JKn or BRR")
     if rtype is not None and rtype.upper() not in ("JK1", "JKN", "BRR"):
         ck.add(f"{path}.type", f"unknown type {rtype!r} (expected one of: JK1, JKn, BRR)")
@@ -1387,12 +1383,13 @@ def _read_replicate(ck: _Checker, raw: Any, qmap: dict[str, Question], survey: s
     elif isinstance(weights_raw, list):
         cols = [str(c) for c in weights_raw]
     else:
+        # The other keys are still checked, so every problem is reported at once.
         ck.add(f"{path}.weights", "expected a list of columns or a prefix such as 'rw*'")
-        return None
-    for c in cols:
+        cols = None
+    for c in cols or ():
         if c not in numbers:
             ck.add(f"{path}.weights", f"{c!r} is not a number question of the survey")
-    if len(cols) < 2:
+    if cols is not None and len(cols) < 2:
         ck.add(f"{path}.weights", "expected at least two replicate weight columns")
     rscales = raw.get("rscales") or []
     if not isinstance(rscales, list) or any(not isinstance(x, (int, float)) for x in rscales):
@@ -1403,6 +1400,8 @@ def _read_replicate(ck: _Checker, raw: Any, qmap: dict[str, Question], survey: s
     scale = ck.get(raw, "scale", path, (int, float), required=False)
     mse = ck.get(raw, "mse", path, bool, required=False, default=False)
     df = ck.get(raw, "df", path, int, required=False)
+    if cols is None:
+        return None
     return ReplicateSpec(rtype or "JK1", tuple(cols), scale, tuple(float(x) for x in rscales),
                          mse, df)
 
@@ -1412,8 +1411,7 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
     if raw is None or not sources:
         return None
     path, survey = "rake", sources[0].id
-    ck.unknown_keys(raw, ("margins", "epsilon", "maxit", "tolerance", "max_iterations", "trim",
-                          "variance"), path)
+    ck.unknown_keys(raw, keys_at(path), path)
     variance = ck.get(raw, "variance", path, str, required=False, default="calibrated")
     if variance not in ("calibrated", "fixed"):
         ck.add(f"{path}.variance", f"unknown variance {variance!r} (expected one of: "
@@ -1468,7 +1466,7 @@ def _read_rake(ck: _Checker, raw: dict[str, Any] | None, qmap: dict[str, Questio
     trim_raw = ck.get(raw, "trim", path, dict, required=False)
     trim = None
     if trim_raw is not None:
-        ck.unknown_keys(trim_raw, ("lower", "upper"), f"{path}.trim")
+        ck.unknown_keys(trim_raw, keys_at(f"{path}.trim"), f"{path}.trim")
         lo = ck.get(trim_raw, "lower", f"{path}.trim", (int, float), required=False,
                     default=float("-inf"))
         hi = ck.get(trim_raw, "upper", f"{path}.trim", (int, float), required=False,
@@ -1529,7 +1527,7 @@ def _read_crosstabs(ck: _Checker, raw: list[Any], qmap: dict[str, Question],
         if not isinstance(body, dict):
             ck.add(path, f"expected a mapping with rows and columns, got {_describe(body)}")
             continue
-        ck.unknown_keys(body, ("rows", "columns"), path)
+        ck.unknown_keys(body, keys_at("crosstabs[]"), path)
         rows = ck.get(body, "rows", path, str, expected="a single or likert question")
         cols = ck.get(body, "columns", path, str, expected="a breakdown id")
         if rows is not None and sources:

@@ -346,14 +346,15 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
                          for c in b.cells]
         out.append(("agreement.csv", "Agreement statements: answers, share agreeing, mean",
                     to_csv(["question", "measure", "group", "category", *_EST], rows)))
-    for mq in report.multis:
+    for mq in report.choices:
         rows = []
         for o in mq.options:
             rows.append([o.code, o.label, "all", o.overall.group, *_est(o.overall)])
             for b in o.by:
                 rows += [[o.code, o.label, b.breakdown.id, c.group, *_est(c)] for c in b.cells]
-        out.append((f"question-{mq.question.id}.csv", f"{mq.question.short}: share choosing "
-                    "each option", to_csv(["option", "label", "breakdown", "group", *_EST], rows)))
+        what = "share giving each answer" if mq.single else "share choosing each option"
+        out.append((f"question-{mq.question.id}.csv", f"{mq.question.short}: {what}",
+                    to_csv(["option", "label", "breakdown", "group", *_EST], rows)))
     compare = report.compare
     for num in report.numbers:
         rows = [["nps", c.breakdown or ("all" if c.group == ALL_GROUP or compare is None

@@ -37,7 +37,6 @@ from typing import Any
 REWARDS = (("people", "Return on people performance"), ("repeat", "Repeat business"),
            ("recommendation", "Recommendation"), ("recognition", "Recognition"))
 METRIC_KEYS = ("complaints", "customers", "repeat_rate", "average_sale", "sales")
-TRACKER_KEYS = ("wave", "schedule", "rewards", "areas", "metrics", "changes")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -129,7 +128,9 @@ def read_tracker(ck: Any, raw: dict[str, Any] | None, qmap: dict[str, Any], sour
     if raw is None or not sources:
         return None
     path = "tracker"
-    ck.unknown_keys(raw, TRACKER_KEYS, path)
+    from .studyformat import keys_at
+
+    ck.unknown_keys(raw, keys_at(path), path)
     sids = [s.id for s in sources]
     inds = {i.id: i for i in indicators}
 
@@ -145,7 +146,7 @@ def read_tracker(ck: Any, raw: dict[str, Any] | None, qmap: dict[str, Any], sour
     wave_type = wq.type if wq is not None else "number"
 
     sched = ck.get(raw, "schedule", path, dict, required=False, default={})
-    ck.unknown_keys(sched, ("start", "cycle_weeks", "focus"), f"{path}.schedule")
+    ck.unknown_keys(sched, keys_at(f"{path}.schedule"), f"{path}.schedule")
     start = None
     if wave_type == "date":
         s = sched.get("start")
@@ -185,7 +186,7 @@ def read_tracker(ck: Any, raw: dict[str, Any] | None, qmap: dict[str, Any], sour
         ck.add(f"{path}.areas", "expected at least one area")
     for aid, body in (araw or {}).items():
         apath = f"{path}.areas.{aid}"
-        if not ck.entry(apath, aid, body, "area", ("label", "reward", "measures")):
+        if not ck.entry(apath, aid, body, "area", keys_at("tracker.areas.*")):
             continue
         label = ck.get(body, "label", apath, str)
         reward = ck.get(body, "reward", apath, str, expected=f"one of: {', '.join(known)}")
@@ -199,7 +200,7 @@ def read_tracker(ck: Any, raw: dict[str, Any] | None, qmap: dict[str, Any], sour
             mpath = f"{apath}.measures[{k}]"
             better = +1
             if isinstance(m, dict):
-                ck.unknown_keys(m, ("id", "better"), mpath)
+                ck.unknown_keys(m, keys_at("tracker.areas.*.measures[]"), mpath)
                 b = m.get("better", "higher")
                 if b not in ("higher", "lower"):
                     ck.add(f"{mpath}.better", f"expected higher or lower, got {b!r}")
@@ -253,7 +254,7 @@ def read_tracker(ck: Any, raw: dict[str, Any] | None, qmap: dict[str, Any], sour
     mraw = ck.get(raw, "metrics", path, dict, required=False)
     if mraw is not None:
         mpath = f"{path}.metrics"
-        ck.unknown_keys(mraw, ("source", "period", "before", "programme", *METRIC_KEYS), mpath)
+        ck.unknown_keys(mraw, keys_at(mpath), mpath)
         src = ck.get(mraw, "source", mpath, str, expected="the source of business metrics")
         if src is not None and src not in sids:
             ck.add(f"{mpath}.source", f"unknown source {src!r} (expected one of: "

@@ -270,8 +270,14 @@ def test_service_index_site_links_and_privacy(tmp_path):
         assert "national" in html.lower(), page.name
         assert "withheld" in html or "95% CI" in html, page.name
     assert empty == ["sector-tourism.html", "sector-utilities.html"]
+    assert not (site / "question-wave.html").exists()  # the wave is no answer to report
     for page in sorted(site.glob("question-*.html")):
         html = page.read_text()
+        if "giving each answer" in html:
+            # A single choice: its answers are rows, the waves columns, oldest first.
+            cols = re.findall(r'<th scope="col">(July 2014|January 2014|July 2013)</th>', html)
+            assert cols == ["July 2013", "January 2014", "July 2014"], page.name
+            continue
         rows = re.findall(r'<th scope="row">(July 2014|January 2014|July 2013)</th>', html)
         assert {"July 2013", "January 2014", "July 2014"} <= set(rows), page.name
         # The latest wave leads: its row comes before the earlier waves'.

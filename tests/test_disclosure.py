@@ -512,3 +512,53 @@ def test_the_examples_pass_the_audit_with_their_private_reports():
     assert res.ok and res.checked > 1000 and readers > 10
     doc = json.loads(public_files(report)["baselines.json"])
     assert doc["baselines"]
+
+
+def test_a_single_choice_distribution_cannot_be_differenced(tmp_path):
+    """Every single choice now has its distribution by every breakdown. Group B has 5
+    respondents (under suppress_below 10): its shares are withheld, and so are group A's,
+    since All minus A would give B. Counts by hand from the rows written here: B holds
+    Red 1, Green 2, Blue 2."""
+    root = tmp_path / "s"
+    (root / "data").mkdir(parents=True)
+    colours = ["Red", "Green", "Blue", "Blue", "Green"] + ["Red"] * 30 + ["Green"] * 15 + \
+        ["Blue"] * 10
+    rows = [f"r{i},{'B' if i < 5 else 'A'},{c},{'Yes' if i % 2 else 'No'}"
+            for i, c in enumerate(colours)]
+    (root / "data" / "d.csv").write_text("rid,grp,q,ind\n" + "\n".join(rows) + "\n")
+    (root / "study.yaml").write_text("""\
+title: Differencing
+synthetic: true
+sources:
+  s: {file: data/d.csv, id: rid}
+questions:
+  - {id: rid, type: id}
+  - {id: grp, type: single, wording: Group, codes: [A, B]}
+  - {id: q, type: single, wording: Favourite colour, codes: [Red, Green, Blue]}
+  - {id: ind, type: single, wording: Do you, codes: ["Yes", "No"]}
+indicators:
+  yes: {label: Says yes, question: ind, numerator: ["Yes"]}
+breakdowns:
+  grp: {question: grp}
+disclosure: {suppress_below: 10, flag_below: 30}
+""")
+    site = tmp_path / "site"
+    r = CliRunner().invoke(main, ["build", str(root), "--out", str(site), "--no-pdf"])
+    assert r.exit_code == 0, r.output
+    table = list(csv.DictReader(io.StringIO((site / "data" / "question-q.csv").read_text())))
+    assert len(table) == 9
+    for row in table:
+        if row["group"] == "All":
+            assert row["suppressed"] == "False" and row["n"] == "60"
+        else:
+            assert row["suppressed"] == "True" and row["estimate"] == ""
+            assert row["secondary"] == ("True" if row["group"] == "A" else "False")
+    # The page without its chart's axis (0% to 100% in steps of 20%).
+    page = re.sub(r"<svg.*?</svg>", "", (site / "question-q.html").read_text(), flags=re.S)
+    # By hand: B's shares are 20%, 40%, 40%; A's 30/55 = 54.5%, 15/55 = 27.3%, 10/55 =
+    # 18.2%; All's 31/60 = 51.7%, 17/60 = 28.3%, 12/60 = 20% (so B's 20% may appear).
+    assert ">52%<" in page or ">51.7%<" in page
+    for share in ("54.5%", "27.3%", "18.2%", "55%", "27%", "18%", "40%"):
+        assert f">{share}<" not in page
+    out = CliRunner().invoke(main, ["audit", str(site)])
+    assert out.exit_code == 0 and "0 finding(s)" in out.output, out.output

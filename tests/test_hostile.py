@@ -350,7 +350,7 @@ def test_init_from_an_spss_file_drafts_a_study_that_validates_and_builds(tmp_pat
     assert CliRunner().invoke(main, ["validate", str(study)]).exit_code == 0
     result = build(study, tmp_path / "site", None, make_pdf=False)
     assert (result.out / "index.html").is_file()
-    res = result.report.indicator("q1_v1").overall
+    res = result.report.indicator("q1_yes").overall
     assert (res.n, res.estimate) == (40, pytest.approx(0.5))  # 20 Yes of 40 answering
     again = CliRunner().invoke(main, ["init", str(study), "--from", str(sav)])
     assert again.exit_code == 1 and "already exists" in again.output

@@ -41,6 +41,18 @@ def _run(tmp_path, data, *extra):
     r = CliRunner().invoke(main, ["init", str(study), "--from", str(data), "--no-workflow",
                                   *extra])
     assert r.exit_code == 0, r.output
+    # The draft starts with the line that points editors at its JSON Schema, written beside
+    # it, and the schema accepts the draft as written.
+    from rocsreport.spec import read_yaml
+    from rocsreport.studydoc import as_json, json_schema
+
+    text = (study / "study.yaml").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=study.schema.json"
+    written = json.loads((study / "study.schema.json").read_text(encoding="utf-8"))
+    assert written == json_schema()
+    import jsonschema
+
+    jsonschema.validate(as_json(read_yaml(study / "study.yaml")), written)
     r2 = CliRunner().invoke(main, ["validate", str(study)])
     assert r2.exit_code == 0, r2.output
     site = tmp_path / "site"
@@ -56,13 +68,33 @@ def _shown(site, text: str) -> bool:
 
 
 def _every_question_shows_up(study, site):
+    """Every question of the codebook is reported: a choice, scale or number on a page of
+    its own (its wording quoted there), and every question in the methodology's table with
+    where it is reported; free text as a count of answers, never the text."""
     import yaml
 
     doc = yaml.safe_load((study / "study.yaml").read_text())
+    method = (site / "methodology.html").read_text(encoding="utf-8")
     for q in doc["questions"]:
-        if q["type"] in ("id", "text", "date"):
+        if q["type"] == "id":
+            continue
+        assert f"<code>{q['id']}</code>" in method, q
+        if q["type"] in ("text", "date"):
             continue
         assert _shown(site, q["wording"]), q
+    row = re.compile(r"<tr role=\"row\"><th scope=\"row\" role=\"rowheader\"><code>(\w+)</code></th>.*?</tr>", re.S)
+    rows = {m.group(1): m.group(0) for m in row.finditer(method)}
+    for q in doc["questions"]:
+        if q["type"] == "text":
+            assert re.search(r"Free text: (\d[\d,]* answers|fewer than 10 answers); the "
+                             r"text itself is not published", rows[q["id"]]), rows[q["id"]]
+        elif q["type"] in ("single", "multi", "likert", "number"):
+            # A link to the page that reports it, named by that page's title.
+            link = re.search(r'<a href="([\w-]+)\.html">([^<]+)</a></td></tr>', rows[q["id"]])
+            assert link, rows[q["id"]]
+            title = re.search(r"<h1[^>]*>([^<]+)</h1>", (site / f"{link.group(1)}.html")
+                              .read_text(encoding="utf-8")).group(1).strip()
+            assert link.group(2) == title, (link.groups(), title)
 
 
 def test_a_csv_with_labels(tmp_path):
@@ -231,3 +263,71 @@ load: {max_reject_rate: 1}
                                 "load as their codes")
     assert problems[1].startswith("data/d.csv, line 602, column q: value '9'")
     assert "holds labels" not in problems[1]
+
+
+def test_an_spss_file(tmp_path):
+    """SPSS: value labels become codes, an agreement scale's labels make it a scale with a
+    top-two indicator, user-missing values become missing codes, a role is a breakdown."""
+    pd = pytest.importorskip("pandas")
+    pyreadstat = pytest.importorskip("pyreadstat")
+    rows = _rows()
+    df = pd.DataFrame({
+        "respid": [r[0] for r in rows],
+        "role": [float(ROLES.index(r[1]) + 1) for r in rows],
+        "roi": [{"Yes": 1.0, "No": 2.0, "Don't know": 9.0}[r[2]] for r in rows],
+        "cost": [9.0 if r[3] == "Prefer not to say" else float(AGREE.index(r[3]) + 1)
+                 for r in rows],
+        "nps": [float(r[5]) for r in rows],
+        "comment": [r[6] for r in rows]})
+    data = tmp_path / "survey.sav"
+    pyreadstat.write_sav(
+        df, str(data),
+        column_labels=["Respondent", "Which best describes your role?",
+                       "Do you measure the return on service?", "We track cost to serve",
+                       "How likely are you to recommend us?", "Any comments?"],
+        variable_value_labels={
+            "role": {1.0: "Manager", 2.0: "Agent", 3.0: "Team leader"},
+            "roi": {1.0: "Yes", 2.0: "No", 9.0: "Don't know"},
+            "cost": {**{float(k + 1): a for k, a in enumerate(AGREE)},
+                     9.0: "Prefer not to say"}},
+        missing_ranges={"roi": [9.0], "cost": [9.0]})
+    study, site, said = _run(tmp_path, data)
+    text = (study / "study.yaml").read_text()
+    assert "'cost': a 5-point agreement scale from its value labels" in said
+    assert "'role': proposed as a breakdown (3 groups)" in said
+    assert "'roi': a single choice of 2 answers from its value labels; \"Don't know\" " \
+        "missing" in said
+    assert "# - 'comment': free text: counted, never shown" in text
+    _every_question_shows_up(study, site)
+    # By hand, as for the CSV: 100 answer the scale (20 are "Prefer not to say", user-missing
+    # 9) and 40 of them agree or strongly agree.
+    page = (site / "indicator-cost_top.html").read_text()
+    assert "40%" in page and "n = 100" in page
+    # Yes/No with "Don't know" missing: i % 4 in (0, 2) is Yes (60 of 120), 1 is No (30).
+    page = (site / "indicator-roi_yes.html").read_text()
+    assert "67%" in page and "n = 90" in page
+
+
+def test_free_text_is_counted_and_report_false_is_listed(tmp_path):
+    """A free-text question is a count of answers, never the text; a question with
+    report: false gets no page and is listed as not reported."""
+    data = tmp_path / "my_survey.csv"
+    with data.open("w", newline="") as f:
+        csv.writer(f).writerows([HEADER, *_rows()])
+    study, site, _ = _run(tmp_path, data)
+    text = (study / "study.yaml").read_text()
+    assert "id: role\n" in text
+    (study / "study.yaml").write_text(text.replace("id: role\n", "id: role\n  report: false\n"),
+                                      encoding="utf-8")
+    site2 = tmp_path / "site2"
+    r = CliRunner().invoke(main, ["build", str(study), "--out", str(site2), "--no-pdf"])
+    assert r.exit_code == 0, r.output
+    assert (site / "question-role.html").is_file()
+    assert not (site2 / "question-role.html").exists()
+    method = (site2 / "methodology.html").read_text(encoding="utf-8")
+    assert "Not reported (report: false in study.yaml)" in method
+    # _rows: comments are "", "Fine" and "Comment i about service" in turn: 80 of 120.
+    assert "Free text: 80 answers; the text itself is not published" in method
+    for page in site2.rglob("*"):
+        if page.is_file() and page.suffix in (".html", ".csv", ".json", ".js"):
+            assert "about service" not in page.read_text(encoding="utf-8"), page
