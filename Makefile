@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_disclosure.py
 	$(BIN)/python bench/bench_inputs.py
 	$(BIN)/python bench/bench_speed.py
+	$(BIN)/python bench/bench_init.py
 
 clean:
 	rm -rf site surveys/*/.rocsreport

@@ -383,7 +383,8 @@ def likert_diverging(items: list[LikertResult]) -> Chart:
                         legend=alt.Legend(columns=3, symbolType="square")),
     ).properties(width=WIDTH - 160, height=max(ROW, ROW * len(shown)))
     rule = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color=INK).encode(x="x:Q")
-    alt_text = "Diverging bar chart of agreement. " + "; ".join(
+    alt_text = (f"Diverging bar chart of answers from {labels[0]} to {labels[-1]}. "
+                if labels else "Diverging bar chart of answers. ") + "; ".join(
         f"{it.question.short}: " + ", ".join(f"{c.label} {pct(c.share)}" for c in it.distribution)
         + f" (n = {count(it.n)})" for it in shown) + "."
     hidden = [it.question.short for it in items if not it.distribution]

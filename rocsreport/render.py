@@ -410,9 +410,9 @@ class Builder:
                                              f"{x.label.lower()}"))
                                          for x in res.crossed}}))
         if r.likert:
-            pages.append(PageDoc("agreement", "Agreement statements", "Questions",
-                                 "_likert.html", {"chart": self.chart(
-                                     "likert", lambda: ch.likert_diverging(list(r.likert)))}))
+            pages.append(PageDoc("agreement", r.scales_title, "Questions", "_likert.html", {
+                "charts": [self.chart(f"likert:{k}", lambda g=g: ch.likert_diverging(list(g)))
+                           for k, g in enumerate(r.scales)]}))
         for m in r.choices:
             chart = self.chart(f"multi:{m.question.id}", lambda m=m: ch.proportion_bars(
                 [_relabel(o.overall, o.label) for o in m.options], m.question.short))

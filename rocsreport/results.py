@@ -404,6 +404,22 @@ class Report:
     text_answers: tuple[tuple[str, int | None], ...] = ()  # free text: answers (None: too few)
 
     @property
+    def scales(self) -> tuple[tuple[LikertResult, ...], ...]:
+        """The scale questions grouped by their scale (the same answer labels), in codebook
+        order: each group is drawn as one diverging chart, since a chart has one legend."""
+        groups: dict[tuple[str, ...], list[LikertResult]] = {}
+        for it in self.likert:
+            groups.setdefault(tuple(c.label for c in it.question.valid_codes), []).append(it)
+        return tuple(tuple(g) for g in groups.values())
+
+    @property
+    def scales_title(self) -> str:
+        """"Agreement statements" when every scale is one of agreement; else "Rating
+        scales" (satisfaction, quality, likelihood...)."""
+        agree = all("agree" in g[0].question.valid_codes[-1].label.lower() for g in self.scales)
+        return "Agreement statements" if agree else "Rating scales"
+
+    @property
     def choices(self) -> tuple[MultiResult, ...]:
         """Single and multiple choices in the codebook's order."""
         order = {q.id: k for k, q in enumerate(self.study.questions)}

@@ -344,7 +344,7 @@ def csv_files(report: Report) -> list[tuple[str, str, str]]:
             for b in it.top2_by:
                 rows += [[it.question.id, f"agree by {b.breakdown.id}", c.group, "", *_est(c)]
                          for c in b.cells]
-        out.append(("agreement.csv", "Agreement statements: answers, share agreeing, mean",
+        out.append(("agreement.csv", f"{report.scales_title}: answers, top-two share, mean",
                     to_csv(["question", "measure", "group", "category", *_EST], rows)))
     for mq in report.choices:
         rows = []

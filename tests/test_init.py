@@ -82,7 +82,7 @@ def _every_question_shows_up(study, site):
         if q["type"] in ("text", "date"):
             continue
         assert _shown(site, q["wording"]), q
-    row = re.compile(r"<tr role=\"row\"><th scope=\"row\" role=\"rowheader\"><code>(\w+)</code></th>.*?</tr>", re.S)
+    row = re.compile(r"<tr><th scope=\"row\"><code>(\w+)</code></th>.*?</tr>", re.S)
     rows = {m.group(1): m.group(0) for m in row.finditer(method)}
     for q in doc["questions"]:
         if q["type"] == "text":
@@ -331,3 +331,31 @@ def test_free_text_is_counted_and_report_false_is_listed(tmp_path):
     for page in site2.rglob("*"):
         if page.is_file() and page.suffix in (".html", ".csv", ".json", ".js"):
             assert "about service" not in page.read_text(encoding="utf-8"), page
+
+
+def test_scales_of_different_kinds_are_each_drawn(tmp_path):
+    """A satisfaction scale and a quality scale: one diverging chart each (a chart has one
+    legend, so the second scale drew no bars when they shared one), the page is "Rating
+    scales", and the top-two line is named by the scale's own labels."""
+    sat = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied",
+           "Satisfied", "Very satisfied"]
+    quality = ["Poor", "Fair", "Good", "Very good", "Excellent"]
+    rows = [["Respondent ID", "Satisfaction with our tools", "Quality of training"]]
+    rows += [[f"R{i}", sat[i % 5], quality[(i * 2) % 5]] for i in range(100)]
+    data = tmp_path / "scales.csv"
+    with data.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    _, site, _ = _run(tmp_path, data)
+    page = (site / "agreement.html").read_text(encoding="utf-8")
+    assert "<h1" in page and ">Rating scales<" in page
+    assert page.count('<figure class="chart">') == 2
+    figures = page.split('<figure class="chart">')[1:]
+    for fig, labels in zip(figures, (sat, quality), strict=True):
+        alt = re.search(r"Diverging bar chart of answers from ([^.]+)\. ", fig).group(1)
+        assert alt == f"{labels[0]} to {labels[-1]}"
+        # Each of the five answers is drawn: 20 of 100 each, by construction.
+        assert fig.count("20%") >= 5
+    assert "Satisfied or very satisfied: <strong>40%</strong>" in page
+    assert "Very good or excellent: <strong>40%</strong>" in page
+    method = (site / "methodology.html").read_text(encoding="utf-8")
+    assert method.count(">Rating scale</td>") == 2

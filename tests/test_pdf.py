@@ -100,6 +100,23 @@ def test_notes_stay_with_their_table(example_builds, name):
             assert notes[0] > 1, (name, k + 1, lines[:3])
 
 
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_questions_table_starts_on_the_page_of_its_caption(example_builds, name):
+    """The methodology's long table of questions may break across pages, but not between
+    its caption and its first row: the page with the caption shows the header and a row."""
+    pages = page_layout(pdfs(example_builds)[name])
+    found = 0
+    for _, _, text in pages:
+        lines = [x for x in text.splitlines() if x.strip()]
+        if "Questions used in this report" in lines:
+            found += 1
+            after = lines[lines.index("Questions used in this report") + 1:]
+            assert after and after[0].startswith("Id Question Type Answers Reported on"), \
+                (name, after[:2])
+            assert len(after) >= 3, (name, after)
+    assert found == 1
+
+
 def test_chart_text_is_at_least_8_points_in_print(example_builds):
     """Chart text is drawn at 11 px or more; a chart wider than the A4 text width is scaled
     down to fit. 11 px at scale s is 8.25 s pt: every chart must keep s >= 8 / (0.75 px)."""
