@@ -26,7 +26,7 @@ def draft_from_sav(study_dir: Path, sav: Path, id_column: str | None = None,
                    force: bool = False) -> tuple[Path, list[str]]:
     """Write STUDY_DIR/study.yaml from an SPSS file (and copy it into data/). Returns the
     file written and the notes on what was inferred."""
-    from .infer import BREAKDOWN_NAMES, MAX_CODES, _scale, _short
+    from .infer import BREAKDOWN_NAMES, MAX_CODES, _scale, _short, top_two
 
     study_dir = Path(study_dir)
     target = study_dir / "study.yaml"
@@ -76,13 +76,7 @@ def draft_from_sav(study_dir: Path, sav: Path, id_column: str | None = None,
             kind, points = scale
             order = sorted(valid, key=lambda k: [p.lower() for p in points].index(
                 valid[k].lower()))
-            top = order[-2:]
-            words = {"agreement": "agree", "satisfaction": "satisfied",
-                     "quality": "very good or excellent", "likelihood": "likely"}[kind]
-            indicators[f"{qid}_top"] = {
-                "label": f"{_short(label)}: {words}", "question": qid, "numerator": top,
-                "statement": f"answered “{valid[top[0]]}” or “{valid[top[1]]}” to "
-                             f"“{_short(label)}”"}
+            indicators[f"{qid}_top"] = top_two(qid, label, kind, valid, order[-2:])
             notes.append(f"{col!r}: a {len(valid)}-point {kind} scale from its value labels")
             continue
         notes.append(f"{col!r}: a single choice of {len(valid)} answers from its value labels"

@@ -254,13 +254,8 @@ def infer(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], wordin
             if missing:  # an agreement scale's codes are numbers: 90, 91, ... for missing
                 q["missing"] = {str(90 + k): m for k, m in enumerate(missing)}
             add(q, c)
-            top = [str(len(points) - 1), str(len(points))]
-            words = {"agreement": "agree", "satisfaction": "satisfied",
-                     "quality": "very good or excellent", "likelihood": "likely"}[kind]
-            indicators[f"{qid}_top"] = {
-                "label": f"{_short(text)}: {words}", "question": qid, "numerator": top,
-                "statement": f"answered “{codes[top[0]]}” or “{codes[top[1]]}” to "
-                             f"“{_short(text)}”"}
+            indicators[f"{qid}_top"] = top_two(qid, text, kind, codes,
+                                               [str(len(points) - 1), str(len(points))])
             notes.append(f"{c!r}: a {len(points)}-point {kind} scale, coded 1 ({points[0]}) "
                          f"to {len(points)} ({points[-1]}); the data keeps its labels")
             continue
@@ -306,6 +301,16 @@ def infer(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], wordin
         notes.append(f"no yes/no or scale question: the indicator is the share answering "
                      f"{first!r} to {single['id']!r}; write the ones you want")
     return Draft(questions, indicators, breakdowns, notes, id_q["id"], layout)
+
+
+def top_two(qid: str, wording: str, kind: str, labels: dict[str, str], top: list[str]
+            ) -> dict:
+    """The drafted indicator of a scale: the share giving one of its top two answers."""
+    words = {"agreement": "agree", "satisfaction": "satisfied",
+             "quality": "very good or excellent", "likelihood": "likely"}[kind]
+    return {"label": f"{_short(wording)}: {words}", "question": qid, "numerator": top,
+            "statement": f"answered “{labels[top[0]]}” or “{labels[top[1]]}” to "
+                         f"“{_short(wording)}”"}
 
 
 def _order(values: list[str]) -> list[str]:

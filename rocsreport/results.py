@@ -830,34 +830,15 @@ def _likert(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
 
 
 def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiResult:
+    """A multiple choice: the share of respondents choosing each option (the base is those
+    who answered, not answers), largest first."""
     bases, opts = agg.option_counts(con, study, q.id)
-
-    def share(key: CellKey, group: str, code: str) -> Estimate:
-        b = bases.get(key)
-        if b is None:
-            return withheld(group)
-        o = opts.get(key, {}).get(code, Moments(n=0, sw=0.0, sw2=0.0))
-        return proportion_estimate(group, Moments(n=b.n, sw=b.sw, sw2=b.sw2, swy=o.sw, ny=o.n),
-                                   study)
-
-    options = []
-    for c in q.valid_codes:
-        keys = {k: k for k in bases}
-        overall = share((None, None), ALL, c.value)
-        by = _by_breakdowns(study, keys, lambda g, k, _k, c=c: share(k, g, c.value)
-                            if k is not None else withheld(g))
-        options.append(OptionResult(c.value, c.label, overall, by))
-    options.sort(key=lambda o: -(o.overall.estimate or 0.0))
-    base_m = bases.get((None, None))
-    base = Estimate(ALL, base_m.n if base_m else None, None, None, None, None,
-                    base_m is None, False)
-    return MultiResult(q, base, tuple(options))
+    return _distribution(study, q, bases, opts)
 
 
 def _single(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiResult:
     """A single choice's distribution: the share giving each answer among those who gave a
-    valid one, overall and by every breakdown but its own, each with its interval (Wilson on
-    the Kish effective base, as for a multiple choice's options)."""
+    valid one, overall and by every breakdown but its own, in the codebook's order."""
     counts = agg.code_counts(con, study, q.id)
     valid = [c.value for c in q.valid_codes]
     bases = {}
@@ -866,28 +847,37 @@ def _single(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiR
         if got:
             bases[key] = Moments(n=sum(m.n for m in got), sw=sum(m.sw for m in got),
                                  sw2=sum(m.sw2 for m in got))
-    own = {b.id for b in study.breakdowns if b.question == q.id}
+    own = frozenset(b.id for b in study.breakdowns if b.question == q.id)
+    return _distribution(study, q, bases, counts, own, single=True)
+
+
+def _distribution(study: Study, q: Question, bases: dict, counts: dict,
+                  own: frozenset[str] = frozenset(), single: bool = False) -> MultiResult:
+    """The share of each code among a cell's base, overall and by breakdown (not by the
+    breakdowns in ``own``), each with its interval: Wilson on the Kish effective base."""
 
     def share(key: CellKey, group: str, code: str) -> Estimate:
         b = bases.get(key)
-        if b is None or (key[0] in own):
+        if b is None or key[0] in own:
             return withheld(group)
         m = counts.get(key, {}).get(code, Moments(n=0, sw=0.0, sw2=0.0))
         return proportion_estimate(group, Moments(n=b.n, sw=b.sw, sw2=b.sw2, swy=m.sw, ny=m.n),
                                    study)
 
+    keys = {k: k for k in bases if k[0] not in own}
     options = []
     for c in q.valid_codes:
-        keys = {k: k for k in bases if k[0] not in own}
         overall = share((None, None), ALL, c.value)
         by = tuple(b for b in _by_breakdowns(
             study, keys, lambda g, k, _k, c=c: share(k, g, c.value) if k is not None
             else withheld(g)) if b.breakdown.id not in own)
         options.append(OptionResult(c.value, c.label, overall, by))
+    if not single:
+        options.sort(key=lambda o: -(o.overall.estimate or 0.0))
     base_m = bases.get((None, None))
     base = Estimate(ALL, base_m.n if base_m else None, None, None, None, None,
                     base_m is None, False)
-    return MultiResult(q, base, tuple(options), single=True)
+    return MultiResult(q, base, tuple(options), single=single)
 
 
 def _number(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
