@@ -508,9 +508,8 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         weighting=_weighting(con, study),
         crosstabs=tuple(_crosstab(con, study, c) for c in study.crosstabs),
         tracker=_tracker(study, con),
-        singles=tuple(_single(con, study, q) for q in survey_q
-                      if q.type == "single" and q.report and q.id not in _design_columns(study)
-                      and q.id not in wave_questions(study)),
+        singles=tuple(_single(con, study, q, dcells) for q in survey_q
+                      if q.type == "single" and _distributed(study, q)),
         text_answers=_text_answers(con, study),
     )
 
@@ -556,6 +555,15 @@ def _design_cells(con: duckdb.DuckDBPyConnection, study: Study) -> dict:
         if ind.measure == "total":
             variables.append((TOTAL + ind.id, y, yp, base, bp))
     for q in study.questions_of(study.survey.id):
+        if q.type == "single" and designed and _distributed(study, q):
+            # Each answer of a single choice as a 0/1 outcome among the valid answers, so its
+            # distribution has design-based intervals like every indicator.
+            col = f"CAST({quote_ident(q.id)} AS VARCHAR)"
+            valid = [c.value for c in q.valid_codes]
+            for code in valid:
+                variables.append((f"share:{q.id}:{code}",
+                                  f"CAST(list_contains({sql_list([code])}, {col}) AS INTEGER)",
+                                  [], f"list_contains(?, {col})", [valid]))
         if q.type == "likert" and designed:
             col = quote_ident(q.id)
             valid = [c.value for c in q.valid_codes]
@@ -836,9 +844,17 @@ def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiRe
     return _distribution(study, q, bases, opts)
 
 
-def _single(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiResult:
+def _distributed(study: Study, q: Question) -> bool:
+    """A single choice gets its distribution unless left out (report: false), a column of
+    the design, or the survey wave."""
+    return q.report and q.id not in _design_columns(study) and q.id not in wave_questions(study)
+
+
+def _single(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
+            dcells: dict | None = None) -> MultiResult:
     """A single choice's distribution: the share giving each answer among those who gave a
-    valid one, overall and by every breakdown but its own, in the codebook's order."""
+    valid one, overall and by every breakdown but its own, in the codebook's order; under a
+    design, each share is design-based (Taylor linearisation or replicates)."""
     counts = agg.code_counts(con, study, q.id)
     valid = [c.value for c in q.valid_codes]
     bases = {}
@@ -848,13 +864,16 @@ def _single(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiR
             bases[key] = Moments(n=sum(m.n for m in got), sw=sum(m.sw for m in got),
                                  sw2=sum(m.sw2 for m in got))
     own = frozenset(b.id for b in study.breakdowns if b.question == q.id)
-    return _distribution(study, q, bases, counts, own, single=True)
+    design = {c.value: (dcells or {}).get(f"share:{q.id}:{c.value}", {}) for c in q.valid_codes}
+    return _distribution(study, q, bases, counts, own, single=True, design=design)
 
 
 def _distribution(study: Study, q: Question, bases: dict, counts: dict,
-                  own: frozenset[str] = frozenset(), single: bool = False) -> MultiResult:
+                  own: frozenset[str] = frozenset(), single: bool = False,
+                  design: dict | None = None) -> MultiResult:
     """The share of each code among a cell's base, overall and by breakdown (not by the
-    breakdowns in ``own``), each with its interval: Wilson on the Kish effective base."""
+    breakdowns in ``own``), each with its interval: Wilson on the Kish effective base, or
+    the design-based estimate of each code and cell in ``design`` when one is declared."""
 
     def share(key: CellKey, group: str, code: str) -> Estimate:
         b = bases.get(key)
@@ -862,7 +881,7 @@ def _distribution(study: Study, q: Question, bases: dict, counts: dict,
             return withheld(group)
         m = counts.get(key, {}).get(code, Moments(n=0, sw=0.0, sw2=0.0))
         return proportion_estimate(group, Moments(n=b.n, sw=b.sw, sw2=b.sw2, swy=m.sw, ny=m.n),
-                                   study)
+                                   study, (design or {}).get(code, {}).get(key))
 
     keys = {k: k for k in bases if k[0] not in own}
     options = []

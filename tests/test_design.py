@@ -443,3 +443,41 @@ def test_an_fpc_missing_for_a_stage_is_refused_with_the_key_to_add(tmp_path):
     root = _two_stage_study(tmp_path, "design: {strata: h, cluster: [psu, ssu], fpc: [fpc1]}")
     with pytest.raises(SpecError, match=r"design\.fpc: .*add design\.weight"):
         load_study(root)
+
+
+def test_a_single_choice_distribution_under_the_example_design_matches_r(tmp_path):
+    """The distribution of grp in the design example (two stages, raked, calibrated
+    variance): each answer's share, SE and logit interval overall, and its share and SE in
+    each region, as R's svymean, svyciprop(method = "logit") and svyby give them on the raked
+    design (tests/reference/survey_reference.R). Read from the published CSV."""
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from rocsreport.cli import main
+
+    site = tmp_path / "site"
+    out = CliRunner().invoke(main, ["build", str(EXAMPLE), "--out", str(site), "--no-pdf",
+                                    "--db", str(tmp_path / "d.duckdb")])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO((site / "data" / "question-grp.csv").read_text())))
+    seen = 0
+    for row in rows:
+        g = row["option"]
+        if row["breakdown"] == "all":
+            key = g
+            assert float(row["ci_low"]) == pytest.approx(
+                R[("cluster2_rake", "share_logit_low", g)], rel=REL)
+            assert float(row["ci_high"]) == pytest.approx(
+                R[("cluster2_rake", "share_logit_high", g)], rel=REL)
+        elif row["breakdown"] == "region":
+            key = f"{g}|{row['group']}"
+        else:
+            continue
+        assert float(row["estimate"]) == pytest.approx(R[("cluster2_rake", "share", key)],
+                                                       rel=REL)
+        assert float(row["se"]) == pytest.approx(R[("cluster2_rake", "share_se", key)],
+                                                 rel=REL)
+        seen += 1
+    assert seen == 12  # 3 answers, overall and in 3 regions

@@ -65,6 +65,21 @@ raked2 <- rake(svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w, fpc = ~fpc
                control = list(maxit = 1000, epsilon = 1e-10))
 w2 <- weights(raked2)
 for (k in seq_along(w2)) put("cluster2_rake", "weight", d$id[k], w2[k])
+# A single choice's distribution (issue 17): each answer of grp as a share, overall and by
+# region, with its SE and logit interval, on the raked design (calibrated variance).
+for (g in c("A", "B", "C")) {
+  des_g <- update(raked2, one = as.numeric(grp == g))
+  m <- svymean(~one, des_g)
+  put("cluster2_rake", "share", g, coef(m)); put("cluster2_rake", "share_se", g, SE(m))
+  ci <- svyciprop(~one, des_g, method = "logit")
+  put("cluster2_rake", "share_logit_low", g, confint(ci)[1])
+  put("cluster2_rake", "share_logit_high", g, confint(ci)[2])
+  by <- svyby(~one, ~region, des_g, svymean)
+  for (r in by$region) {
+    put("cluster2_rake", "share", paste0(g, "|", r), by[by$region == r, "one"])
+    put("cluster2_rake", "share_se", paste0(g, "|", r), by[by$region == r, "se"])
+  }
+}
 
 # R's tie rule for quantiles (qrule = "math"): values 1 to 10, each weighted 0.7, where the
 # cumulative shares meet the probabilities only up to rounding.
