@@ -131,6 +131,11 @@ class Breakdown:
     compare: tuple[str, str] | None = None
     wave: str | None = None  # "latest": the waves of the study, the latest leads; "pooled"
 
+    @property
+    def size(self) -> int:
+        """The number of groups."""
+        return len(self.groups)
+
 
 @dataclass(frozen=True)
 class Disclosure:
