@@ -498,7 +498,8 @@ def analyse(study: Study, con: duckdb.DuckDBPyConnection, loads: tuple[SourceLoa
         study=study, loads=loads, indicators=ind_results, gaps=gaps,
         likert=tuple(_likert(con, study, q, dcells.get(f"mean:{q.id}", {}))
                      for q in survey_q if q.type == "likert" and q.report),
-        multis=tuple(_multi(con, study, q) for q in survey_q if q.type == "multi" and q.report),
+        multis=tuple(_multi(con, study, q, dcells) for q in survey_q
+                     if q.type == "multi" and q.report),
         numbers=tuple(_number(con, study, q, dcells.get(f"mean:{q.id}", {}),
                               dcells.get(TOTAL + q.id)) for q in survey_q
                       if q.type == "number" and q.report
@@ -564,6 +565,17 @@ def _design_cells(con: duckdb.DuckDBPyConnection, study: Study) -> dict:
                 variables.append((f"share:{q.id}:{code}",
                                   f"CAST(list_contains({sql_list([code])}, {col}) AS INTEGER)",
                                   [], f"list_contains(?, {col})", [valid]))
+        if q.type == "multi" and designed and q.report:
+            # Each option as a 0/1 outcome among those who chose one or more valid options
+            # (the base of a multiple choice), so its share is design-based too.
+            col = quote_ident(q.id)
+            valid = [c.value for c in q.valid_codes]
+            answered = (f"{col} IS NOT NULL AND len(list_filter({col}, lambda x: "
+                        "list_contains(?, x))) > 0")
+            for code in valid:
+                variables.append((f"option:{q.id}:{code}",
+                                  f"CAST(list_contains({col}, {sql_list([code])[1:-1]}) AS "
+                                  "INTEGER)", [], answered, [valid]))
         if q.type == "likert" and designed:
             col = quote_ident(q.id)
             valid = [c.value for c in q.valid_codes]
@@ -837,11 +849,14 @@ def _likert(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
         (q.label(ordered[-2]), q.label(ordered[-1])))
 
 
-def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question) -> MultiResult:
+def _multi(con: duckdb.DuckDBPyConnection, study: Study, q: Question,
+           dcells: dict | None = None) -> MultiResult:
     """A multiple choice: the share of respondents choosing each option (the base is those
-    who answered, not answers), largest first."""
+    who answered, not answers), largest first; design-based under a design."""
     bases, opts = agg.option_counts(con, study, q.id)
-    return _distribution(study, q, bases, opts)
+    design = {c.value: (dcells or {}).get(f"option:{q.id}:{c.value}", {})
+              for c in q.valid_codes}
+    return _distribution(study, q, bases, opts, design=design)
 
 
 def _distributed(study: Study, q: Question) -> bool:

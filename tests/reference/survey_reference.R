@@ -80,6 +80,26 @@ for (g in c("A", "B", "C")) {
     put("cluster2_rake", "share_se", paste0(g, "|", r), by[by$region == r, "se"])
   }
 }
+# A multiple choice on the same design, made from its columns (tests/test_design.py writes the
+# same as a list column "channels"): Email for age 55+ or group A in the North, Phone outside
+# the South, Chat for the rest. Every respondent chose one or more, so the base is everyone.
+chosen <- list(Email = quote(age == "55+" | (grp == "A" & region == "North")),
+               Phone = quote(region != "South"),
+               Chat = quote(!(age == "55+" | (grp == "A" & region == "North")) &
+                              region == "South"))
+for (o in names(chosen)) {
+  des_o <- eval(substitute(update(raked2, one = as.numeric(e)), list(e = chosen[[o]])))
+  m <- svymean(~one, des_o)
+  put("cluster2_rake", "option", o, coef(m)); put("cluster2_rake", "option_se", o, SE(m))
+  ci <- svyciprop(~one, des_o, method = "logit")
+  put("cluster2_rake", "option_logit_low", o, confint(ci)[1])
+  put("cluster2_rake", "option_logit_high", o, confint(ci)[2])
+  by <- svyby(~one, ~grp, des_o, svymean)
+  for (g in by$grp) {
+    put("cluster2_rake", "option", paste0(o, "|", g), by[by$grp == g, "one"])
+    put("cluster2_rake", "option_se", paste0(o, "|", g), by[by$grp == g, "se"])
+  }
+}
 
 # R's tie rule for quantiles (qrule = "math"): values 1 to 10, each weighted 0.7, where the
 # cumulative shares meet the probabilities only up to rounding.
