@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 
@@ -60,9 +61,16 @@ def test_no_pdf_link_points_at_the_builders_disk(example_builds, name):
     assert not bad, bad[:5]
 
 
-def page_layout(path) -> list[tuple[float, bool, str]]:
+def page_layout(path) -> tuple[tuple[float, bool, str], ...]:
     """Per page: the share of the text area used, whether a chapter starts on it (a 16 pt
-    heading at its top), and its text."""
+    heading at its top), and its text. Read once per PDF (several tests measure the same
+    one); a PDF written again is read again."""
+    st = path.stat()
+    return _page_layout(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _page_layout(path, _mtime: int, _size: int) -> tuple[tuple[float, bool, str], ...]:
     out = []
     with pdfplumber.open(path) as pdf:
         for pg in pdf.pages:
@@ -73,7 +81,7 @@ def page_layout(path) -> list[tuple[float, bool, str]]:
             start = any(c["size"] >= 15.5 and c["top"] < TOP + 40 for c in body)
             out.append(((low - TOP) / (pg.height - TOP - BOTTOM), start,
                         pg.extract_text() or ""))
-    return out
+    return tuple(out)
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
