@@ -450,8 +450,6 @@ def test_a_single_choice_distribution_under_the_example_design_matches_r(tmp_pat
     variance): each answer's share, SE and logit interval overall, and its share and SE in
     each region, as R's svymean, svyciprop(method = "logit") and svyby give them on the raked
     design (tests/reference/survey_reference.R). Read from the published CSV."""
-    import csv
-    import io
 
     from click.testing import CliRunner
 
@@ -461,26 +459,34 @@ def test_a_single_choice_distribution_under_the_example_design_matches_r(tmp_pat
     out = CliRunner().invoke(main, ["build", str(EXAMPLE), "--out", str(site), "--no-pdf",
                                     "--db", str(tmp_path / "d.duckdb")])
     assert out.exit_code == 0, out.output
-    rows = list(csv.DictReader(io.StringIO((site / "data" / "question-grp.csv").read_text())))
+    seen = _distribution_matches_r(site / "data" / "question-grp.csv", "share", "region")
+    assert seen == 12  # 3 answers, overall and in 3 regions
+
+
+def _distribution_matches_r(path, stat: str, by: str, se_abs: float = 0.0) -> int:
+    """Compare a published distribution CSV with R's rows ``stat`` (share, SE and logit
+    interval overall; share and SE in each group of ``by``). Returns the cells compared."""
+    import csv
+    import io
+
     seen = 0
-    for row in rows:
-        g = row["option"]
+    for row in csv.DictReader(io.StringIO(path.read_text())):
+        o = row["option"]
         if row["breakdown"] == "all":
-            key = g
-            assert float(row["ci_low"]) == pytest.approx(
-                R[("cluster2_rake", "share_logit_low", g)], rel=REL)
-            assert float(row["ci_high"]) == pytest.approx(
-                R[("cluster2_rake", "share_logit_high", g)], rel=REL)
-        elif row["breakdown"] == "region":
-            key = f"{g}|{row['group']}"
+            key = o
+            for end, col in (("low", "ci_low"), ("high", "ci_high")):
+                assert float(row[col]) == pytest.approx(
+                    R[("cluster2_rake", f"{stat}_logit_{end}", o)], rel=REL)
+        elif row["breakdown"] == by:
+            key = f"{o}|{row['group']}"
         else:
             continue
-        assert float(row["estimate"]) == pytest.approx(R[("cluster2_rake", "share", key)],
+        assert float(row["estimate"]) == pytest.approx(R[("cluster2_rake", stat, key)],
                                                        rel=REL)
-        assert float(row["se"]) == pytest.approx(R[("cluster2_rake", "share_se", key)],
-                                                 rel=REL)
+        assert float(row["se"]) == pytest.approx(R[("cluster2_rake", f"{stat}_se", key)],
+                                                 rel=REL, abs=se_abs)
         seen += 1
-    assert seen == 12  # 3 answers, overall and in 3 regions
+    return seen
 
 
 def test_a_multiple_choice_under_the_example_design_matches_r(tmp_path):
@@ -489,8 +495,6 @@ def test_a_multiple_choice_under_the_example_design_matches_r(tmp_path):
     (tests/reference/survey_reference.R makes the same options from the same columns). Phone
     is chosen outside the South, which the raking fixes at 55% of the population: its
     calibrated SE is 2.5e-12 in R, and here too (to 1e-9)."""
-    import csv
-    import io
 
     from click.testing import CliRunner
 
@@ -513,22 +517,6 @@ def test_a_multiple_choice_under_the_example_design_matches_r(tmp_path):
     site = tmp_path / "site"
     out = CliRunner().invoke(main, ["build", str(study), "--out", str(site), "--no-pdf"])
     assert out.exit_code == 0, out.output
-    rows = list(csv.DictReader(io.StringIO(
-        (site / "data" / "question-channels.csv").read_text())))
-    seen = 0
-    for row in rows:
-        o = row["option"]
-        if row["breakdown"] == "all":
-            key = o
-            for stat, col in (("option_logit_low", "ci_low"), ("option_logit_high", "ci_high")):
-                assert float(row[col]) == pytest.approx(R[("cluster2_rake", stat, o)], rel=REL)
-        elif row["breakdown"] == "grp":
-            key = f"{o}|{row['group']}"
-        else:
-            continue
-        assert float(row["estimate"]) == pytest.approx(R[("cluster2_rake", "option", key)],
-                                                       rel=REL)
-        assert float(row["se"]) == pytest.approx(R[("cluster2_rake", "option_se", key)],
-                                                 rel=REL, abs=1e-9)
-        seen += 1
+    seen = _distribution_matches_r(site / "data" / "question-channels.csv", "option", "grp",
+                                   se_abs=1e-9)
     assert seen == 12  # 3 options, overall and in 3 customer groups

@@ -65,21 +65,23 @@ raked2 <- rake(svydesign(ids = ~psu + ssu, strata = ~h, weights = ~w, fpc = ~fpc
                control = list(maxit = 1000, epsilon = 1e-10))
 w2 <- weights(raked2)
 for (k in seq_along(w2)) put("cluster2_rake", "weight", d$id[k], w2[k])
-# A single choice's distribution (issue 17): each answer of grp as a share, overall and by
-# region, with its SE and logit interval, on the raked design (calibrated variance).
-for (g in c("A", "B", "C")) {
-  des_g <- update(raked2, one = as.numeric(grp == g))
-  m <- svymean(~one, des_g)
-  put("cluster2_rake", "share", g, coef(m)); put("cluster2_rake", "share_se", g, SE(m))
-  ci <- svyciprop(~one, des_g, method = "logit")
-  put("cluster2_rake", "share_logit_low", g, confint(ci)[1])
-  put("cluster2_rake", "share_logit_high", g, confint(ci)[2])
-  by <- svyby(~one, ~region, des_g, svymean)
-  for (r in by$region) {
-    put("cluster2_rake", "share", paste0(g, "|", r), by[by$region == r, "one"])
-    put("cluster2_rake", "share_se", paste0(g, "|", r), by[by$region == r, "se"])
+# A 0/1 outcome `one` on a design (issue 17): its share, SE and logit interval overall, and
+# its share and SE in each group of `by`; stat names the rows ("share", "option").
+outcome <- function(stat, key, des, by) {
+  m <- svymean(~one, des)
+  put("cluster2_rake", stat, key, coef(m)); put("cluster2_rake", paste0(stat, "_se"), key, SE(m))
+  ci <- svyciprop(~one, des, method = "logit")
+  put("cluster2_rake", paste0(stat, "_logit_low"), key, confint(ci)[1])
+  put("cluster2_rake", paste0(stat, "_logit_high"), key, confint(ci)[2])
+  b <- svyby(~one, as.formula(paste0("~", by)), des, svymean)
+  for (v in b[[by]]) {
+    put("cluster2_rake", stat, paste0(key, "|", v), b[b[[by]] == v, "one"])
+    put("cluster2_rake", paste0(stat, "_se"), paste0(key, "|", v), b[b[[by]] == v, "se"])
   }
 }
+# A single choice's distribution: each answer of grp as a share, by region, on the raked
+# design (calibrated variance).
+for (g in c("A", "B", "C")) outcome("share", g, update(raked2, one = as.numeric(grp == g)), "region")
 # A multiple choice on the same design, made from its columns (tests/test_design.py writes the
 # same as a list column "channels"): Email for age 55+ or group A in the North, Phone outside
 # the South, Chat for the rest. Every respondent chose one or more, so the base is everyone.
@@ -88,17 +90,8 @@ chosen <- list(Email = quote(age == "55+" | (grp == "A" & region == "North")),
                Chat = quote(!(age == "55+" | (grp == "A" & region == "North")) &
                               region == "South"))
 for (o in names(chosen)) {
-  des_o <- eval(substitute(update(raked2, one = as.numeric(e)), list(e = chosen[[o]])))
-  m <- svymean(~one, des_o)
-  put("cluster2_rake", "option", o, coef(m)); put("cluster2_rake", "option_se", o, SE(m))
-  ci <- svyciprop(~one, des_o, method = "logit")
-  put("cluster2_rake", "option_logit_low", o, confint(ci)[1])
-  put("cluster2_rake", "option_logit_high", o, confint(ci)[2])
-  by <- svyby(~one, ~grp, des_o, svymean)
-  for (g in by$grp) {
-    put("cluster2_rake", "option", paste0(o, "|", g), by[by$grp == g, "one"])
-    put("cluster2_rake", "option_se", paste0(o, "|", g), by[by$grp == g, "se"])
-  }
+  outcome("option", o, eval(substitute(update(raked2, one = as.numeric(e)),
+                                       list(e = chosen[[o]]))), "grp")
 }
 
 # R's tie rule for quantiles (qrule = "math"): values 1 to 10, each weighted 0.7, where the
